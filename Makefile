@@ -1,0 +1,85 @@
+# signals: Lua client for the Saber Signals API.
+#
+#   make demo      install what is missing, build, run the quickstart against signals-mock
+#   make test      install what is missing, build, run every spec
+#   make memcheck  the spec suite with the core and the mock under valgrind
+#   make install   PREFIX=/usr/local DESTDIR=
+#
+# Flags come from pkg-config. Targets that need packages first run
+# scripts/deps.sh, then re-enter make so that pkg-config sees them.
+
+LUA        ?= lua5.4
+LUA_PC     ?= $(LUA)
+LUA_VER    ?= $(patsubst lua%,%,$(LUA))
+CC         ?= cc
+CFLAGS     ?= -O2 -g
+WARNFLAGS  := -Wall -Wextra -Werror
+PKG        := pkg-config
+
+BUILD      := build/$(LUA)
+CORE_SO    := $(BUILD)/signals/core.so
+MOCK_BIN   := build/signals-mock
+
+CORE_SRC   := $(wildcard csrc/*.c)
+CORE_OBJ   := $(patsubst csrc/%.c,$(BUILD)/obj/%.o,$(CORE_SRC))
+CORE_HDR   := $(wildcard csrc/*.h)
+MOCK_SRC   := $(wildcard mock/*.c)
+MOCK_HDR   := $(wildcard mock/*.h)
+
+# Lazily expanded: evaluated only in recipes that run after deps.sh.
+CORE_CFLAGS = $(WARNFLAGS) -fPIC -fvisibility=hidden $(shell $(PKG) --cflags $(LUA_PC) libcurl libcjson)
+CORE_LIBS   = $(shell $(PKG) --libs libcurl libcjson)
+MOCK_CFLAGS = $(WARNFLAGS) -pthread $(shell $(PKG) --cflags libmicrohttpd libcjson)
+MOCK_LIBS   = $(shell $(PKG) --libs libmicrohttpd libcjson) -pthread
+
+PREFIX     ?= /usr/local
+LUA_LMOD   ?= $(PREFIX)/share/lua/$(LUA_VER)
+LUA_CMOD   ?= $(PREFIX)/lib/lua/$(LUA_VER)
+BINDIR     ?= $(PREFIX)/bin
+
+.PHONY: all build deps demo test memcheck install clean
+
+all: build
+
+build: $(CORE_SO) $(MOCK_BIN)
+
+$(BUILD)/obj/%.o: csrc/%.c $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CORE_CFLAGS) -c -o $@ $<
+
+$(CORE_SO): $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -shared -o $@ $(CORE_OBJ) $(CORE_LIBS) $(LDFLAGS)
+
+$(MOCK_BIN): $(MOCK_SRC) $(MOCK_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(MOCK_CFLAGS) -o $@ $(MOCK_SRC) $(MOCK_LIBS) $(LDFLAGS)
+
+deps:
+	@sh scripts/deps.sh base
+
+demo:
+	@sh scripts/deps.sh base
+	@$(MAKE) --no-print-directory build
+	@sh scripts/demo.sh
+
+test:
+	@sh scripts/deps.sh base
+	@$(MAKE) --no-print-directory build
+	@sh scripts/run-specs.sh
+
+memcheck:
+	@sh scripts/deps.sh base memcheck
+	@$(MAKE) --no-print-directory build
+	@SIGNALS_VALGRIND=1 sh scripts/run-specs.sh
+
+install: $(CORE_SO) $(MOCK_BIN)
+	install -d $(DESTDIR)$(LUA_CMOD)/signals $(DESTDIR)$(LUA_LMOD)/signals/transports
+	install -m 0755 $(CORE_SO) $(DESTDIR)$(LUA_CMOD)/signals/core.so
+	install -m 0644 lua/signals/*.lua $(DESTDIR)$(LUA_LMOD)/signals/
+	install -m 0644 lua/signals/transports/*.lua $(DESTDIR)$(LUA_LMOD)/signals/transports/
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(MOCK_BIN) $(DESTDIR)$(BINDIR)/signals-mock
+
+clean:
+	rm -rf build

@@ -1,0 +1,25 @@
+/*
+ * Declarations shared between the core's C files. Each file registers its
+ * own functions into the module table; core.c only calls them in turn.
+ * Everything here has hidden visibility: the only exported symbol of the
+ * shared object is luaopen_signals_core.
+ */
+#ifndef SIGNALS_CORE_H
+#define SIGNALS_CORE_H
+
+#include "compat.h"
+
+/* Metatable names (registry keys). */
+#define SIG_HTTP_MT   "signals.http"
+#define SIG_OBJECT_MT "signals.object"
+#define SIG_PAGE_MT   "signals.page"
+#define SIG_ERROR_MT  "signals.error"
+
+/* Each registers its functions into the table on top of the stack. */
+void sig_http_register(lua_State *L);     /* http.c */
+void sig_encode_register(lua_State *L);   /* encode.c */
+void sig_decode_register(lua_State *L);   /* decode.c, object.c, page.c */
+void sig_error_register(lua_State *L);    /* error.c, error_body.c */
+void sig_retry_after_register(lua_State *L); /* retry_after.c */
+
+#endif

@@ -1,0 +1,206 @@
+-- Shared by the specs: one signals-mock per busted run, started on a free
+-- loopback port on first use, reset by each spec that needs a clean slate,
+-- and stopped when busted exits (it also stops by itself: --parent-pid and
+-- --ttl). The control channel uses luasocket and dkjson, not the code under
+-- test, so that a bug in signals cannot hide itself from the specs.
+local http = require("socket.http")
+local ltn12 = require("ltn12")
+local json = require("dkjson")
+
+local helper = {}
+
+helper.API_KEY = "sk_test_0123456789abcdef"
+
+local function read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local data = f:read("a")
+  f:close()
+  return data
+end
+
+local function own_pid()
+  -- /proc/self is the Lua process itself when Lua opens it.
+  local stat = read_file("/proc/self/stat")
+  return stat and stat:match("^(%d+)")
+end
+
+local function sleep(seconds)
+  require("socket").sleep(seconds)
+end
+
+function helper.fixture(name)
+  local data = read_file("spec/fixtures/" .. name)
+  assert(data, "no fixture " .. name)
+  return data
+end
+
+function helper.fixture_table(name)
+  return (json.decode(helper.fixture(name), 1, json.null))
+end
+
+helper.json = json
+
+local Mock = {}
+Mock.__index = Mock
+
+-- Sends a control request to the mock; returns status and decoded body.
+function Mock:control(method, path, body)
+  local payload = body and json.encode(body) or nil
+  local chunks = {}
+  local _, status = http.request({
+    url = self.url .. path,
+    method = method,
+    headers = payload and { ["content-type"] = "application/json",
+                            ["content-length"] = tostring(#payload) } or nil,
+    source = payload and ltn12.source.string(payload) or nil,
+    sink = ltn12.sink.table(chunks),
+  })
+  local text = table.concat(chunks)
+  local decoded = text ~= "" and json.decode(text, 1, json.null) or nil
+  return status, decoded, text
+end
+
+function Mock:reset(config)
+  local status = self:control("POST", "/_mock/reset")
+  assert(status == 204, "mock reset failed: " .. tostring(status))
+  if config then self:config(config) end
+end
+
+function Mock:config(config)
+  local status, body = self:control("POST", "/_mock/config", config)
+  assert(status == 204, "mock config failed: " .. tostring(status) .. " " .. json.encode(body))
+end
+
+-- Queues a fault for the next matching request(s); see mock/README.md.
+function Mock:fault(fault)
+  local status, body = self:control("POST", "/_mock/faults", fault)
+  assert(status == 201, "mock fault failed: " .. tostring(status) .. " " .. json.encode(body))
+end
+
+-- Creates finished signals directly in the mock's memory (no request logged).
+function Mock:seed(seed)
+  local status, body = self:control("POST", "/_mock/seed", seed)
+  assert(status == 201, "mock seed failed: " .. tostring(status) .. " " .. json.encode(body))
+  return body
+end
+
+-- The API requests the mock received since the last reset, oldest first:
+-- { method, path, query, headers = { lower-case = value }, body, remote_port }
+function Mock:requests()
+  local status, body = self:control("GET", "/_mock/requests")
+  assert(status == 200, "mock log failed: " .. tostring(status))
+  return body
+end
+
+function Mock:last_request()
+  local log = self:requests()
+  return log[#log]
+end
+
+-- Decodes a logged request's JSON body.
+function helper.body_of(request)
+  return json.decode(request.body, 1, json.null)
+end
+
+-- Parses a raw query string into { name = value or { values... } }.
+function helper.query_of(request)
+  local query = {}
+  for pair in (request.query or ""):gmatch("[^&]+") do
+    local k, v = pair:match("^([^=]*)=?(.*)$")
+    local function unescape(s)
+      return (s:gsub("+", " "):gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+    end
+    k, v = unescape(k), unescape(v)
+    if query[k] == nil then
+      query[k] = v
+    elseif type(query[k]) == "table" then
+      table.insert(query[k], v)
+    else
+      query[k] = { query[k], v }
+    end
+  end
+  return query
+end
+
+local shared_mock
+
+function Mock:stop()
+  if self.pid then
+    os.execute("kill " .. self.pid .. " 2>/dev/null")
+    self.pid = nil
+  end
+end
+
+local function start_mock(extra_args)
+  local bin = os.getenv("SIGNALS_MOCK") or "build/signals-mock"
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute("mkdir -p " .. dir))
+  local port_file, pid_file, log_file = dir .. "/port", dir .. "/pid", dir .. "/log"
+  local wrapper = os.getenv("SIGNALS_MOCK_WRAPPER") or ""
+  local cmd = string.format("%s %s --port 0 --port-file %s --parent-pid %s --ttl 1200 %s >%s 2>&1 & echo $! >%s",
+    wrapper, bin, port_file, own_pid(), extra_args or "", log_file, pid_file)
+  assert(os.execute(cmd))
+  local port
+  for _ = 1, 600 do
+    port = read_file(port_file)
+    if port and port:match("^%d+") then break end
+    sleep(0.05)
+  end
+  port = port and tonumber(port:match("^%d+"))
+  assert(port, "signals-mock did not start: " .. tostring(read_file(log_file)))
+  local mock = setmetatable({
+    port = port,
+    url = "http://127.0.0.1:" .. port,
+    pid = (read_file(pid_file) or ""):match("%d+"),
+    log_file = log_file,
+  }, Mock)
+  -- Stop the mock when the Lua state closes (a __gc on a sentinel).
+  mock.sentinel = setmetatable({}, { __gc = function() mock:stop() end })
+  return mock
+end
+
+-- The shared mock, reset to a clean state.
+function helper.mock()
+  if not shared_mock then
+    shared_mock = start_mock()
+  end
+  shared_mock:reset()
+  return shared_mock
+end
+
+-- A separate mock with its own command-line arguments (e.g. "--api-key k").
+function helper.start_mock(extra_args)
+  return start_mock(extra_args)
+end
+
+-- A client against the mock. Sleeps are recorded, not slept, unless the
+-- spec passes its own `sleep`: `client.slept` lists the waits in order.
+function helper.client(mock, opts)
+  local signals = require("signals")
+  local slept = {}
+  local options = {
+    api_key = helper.API_KEY,
+    base_url = mock.url,
+    timeout = 10,
+    connect_timeout = 5,
+    sleep = function(seconds) slept[#slept + 1] = seconds end,
+  }
+  for k, v in pairs(opts or {}) do options[k] = v end
+  local client = signals.new(options)
+  return client, slept
+end
+
+-- A loopback port with nothing listening on it.
+function helper.dead_port()
+  local socket = require("socket")
+  local server = assert(socket.bind("127.0.0.1", 0))
+  local _, port = server:getsockname()
+  server:close()
+  return tonumber(port)
+end
+
+helper.sleep = sleep
+
+return helper
