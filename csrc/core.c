@@ -22,6 +22,7 @@ SIG_EXPORT int luaopen_signals_core(lua_State *L)
     sig_encode_register(L);
     sig_decode_register(L);
     sig_error_register(L);
+    sig_error_body_register(L);
     sig_retry_after_register(L);
     return 1;
 }

@@ -16,10 +16,11 @@
 #define SIG_ERROR_MT  "signals.error"
 
 /* Each registers its functions into the table on top of the stack. */
-void sig_http_register(lua_State *L);     /* http.c */
-void sig_encode_register(lua_State *L);   /* encode.c */
-void sig_decode_register(lua_State *L);   /* decode.c, object.c, page.c */
-void sig_error_register(lua_State *L);    /* error.c, error_body.c */
-void sig_retry_after_register(lua_State *L); /* retry_after.c */
+void sig_http_register(lua_State *L);        /* http.c: core.http */
+void sig_encode_register(lua_State *L);      /* encode.c: core.encode, core.mark */
+void sig_decode_register(lua_State *L);      /* decode.c: core.decode, core.decode_page, core.kind */
+void sig_error_register(lua_State *L);       /* error.c: core.error */
+void sig_error_body_register(lua_State *L);  /* error_body.c: core.classify_error */
+void sig_retry_after_register(lua_State *L); /* retry_after.c: core.retry_after */
 
 #endif
