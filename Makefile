@@ -37,11 +37,13 @@ LUA_LMOD   ?= $(PREFIX)/share/lua/$(LUA_VER)
 LUA_CMOD   ?= $(PREFIX)/lib/lua/$(LUA_VER)
 BINDIR     ?= $(PREFIX)/bin
 
-.PHONY: all build deps demo test memcheck install clean
+.PHONY: all build lib deps demo test memcheck install install-lib clean
 
 all: build
 
-build: $(CORE_SO) $(MOCK_BIN)
+build: lib $(MOCK_BIN)
+
+lib: $(CORE_SO)
 
 $(BUILD)/obj/%.o: csrc/%.c $(CORE_HDR)
 	@mkdir -p $(dir $@)
@@ -73,11 +75,14 @@ memcheck:
 	@$(MAKE) --no-print-directory build
 	@SIGNALS_VALGRIND=1 sh scripts/run-specs.sh
 
-install: $(CORE_SO) $(MOCK_BIN)
+# install-lib is the library alone (what the rockspec uses); install adds signals-mock.
+install-lib: $(CORE_SO)
 	install -d $(DESTDIR)$(LUA_CMOD)/signals $(DESTDIR)$(LUA_LMOD)/signals/transports
 	install -m 0755 $(CORE_SO) $(DESTDIR)$(LUA_CMOD)/signals/core.so
 	install -m 0644 lua/signals/*.lua $(DESTDIR)$(LUA_LMOD)/signals/
 	install -m 0644 lua/signals/transports/*.lua $(DESTDIR)$(LUA_LMOD)/signals/transports/
+
+install: install-lib $(MOCK_BIN)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(MOCK_BIN) $(DESTDIR)$(BINDIR)/signals-mock
 

@@ -1,0 +1,39 @@
+-- Builds with `luarocks make` from a clone, offline: the make backend reuses
+-- the Makefile (flags from pkg-config) and installs the library alone.
+package = "signals"
+version = "0.1.0-1"
+source = {
+  url = "git+https://github.com/signals-lua/signals.git",
+  tag = "v0.1.0",
+}
+description = {
+  summary = "Lua client for the Saber Signals API, with a C core (libcurl + cJSON)",
+  detailed = [[
+Every operation of the Saber Signals API as a method, answers as lazy userdata
+objects, pagination iterators, a retry policy driven by the API's retryable
+flag and HTTP status, and polling helpers.
+]],
+  homepage = "https://github.com/signals-lua/signals",
+  license = "MIT",
+}
+dependencies = {
+  "lua >= 5.1",
+}
+external_dependencies = {
+  CURL = { header = "curl/curl.h" },
+  CJSON = { header = "cjson/cJSON.h" },
+}
+build = {
+  type = "make",
+  build_target = "lib",
+  build_variables = {
+    CFLAGS = "$(CFLAGS)",
+    LUA = "lua$(LUA_VERSION)",
+  },
+  install_target = "install-lib",
+  install_variables = {
+    LUA = "lua$(LUA_VERSION)",
+    LUA_LMOD = "$(LUADIR)",
+    LUA_CMOD = "$(LIBDIR)",
+  },
+}
