@@ -9,6 +9,9 @@
 
 #include "compat.h"
 
+/* The library's version, as signals.VERSION says it (lua/signals/init.lua). */
+#define SIGNALS_VERSION "0.1.0"
+
 /* Metatable names (registry keys). */
 #define SIG_HTTP_MT   "signals.http"
 #define SIG_OBJECT_MT "signals.object"

@@ -14,7 +14,7 @@ helper.API_KEY = "sk_test_0123456789abcdef"
 local function read_file(path)
   local f = io.open(path, "rb")
   if not f then return nil end
-  local data = f:read("a")
+  local data = f:read("*a")
   f:close()
   return data
 end

@@ -1,0 +1,132 @@
+/*
+ * cJSON values as Lua values and as text. The tree being converted belongs
+ * to a doc that something on the Lua side keeps alive, so a memory error
+ * raised halfway through leaves only garbage tables behind.
+ */
+#include <string.h>
+
+#include "json_lua.h"
+
+/* Owns a printed text while it is copied into a Lua string. */
+#define SIG_TEXT_MT "signals.jsontext"
+
+/* Below 2^53 every integer is exact in a double, so the conversion is
+ * lossless and 1, 2.0 and 2e0 all read back as Lua integers. */
+#define SIG_EXACT_INT 9007199254740992.0
+
+const cJSON *sig_json_field(const cJSON *object, const char *name)
+{
+    if (!cJSON_IsObject(object))
+        return NULL;
+    return cJSON_GetObjectItemCaseSensitive(object, name);
+}
+
+const char *sig_json_string(const cJSON *object, const char *name)
+{
+    const cJSON *item = sig_json_field(object, name);
+    return cJSON_IsString(item) ? item->valuestring : NULL;
+}
+
+const char *sig_json_typename(const cJSON *item)
+{
+    if (cJSON_IsObject(item))
+        return "object";
+    if (cJSON_IsArray(item))
+        return "array";
+    if (cJSON_IsString(item))
+        return "string";
+    if (cJSON_IsNumber(item))
+        return "number";
+    if (cJSON_IsBool(item))
+        return "boolean";
+    return "null";
+}
+
+void sig_json_push_number(lua_State *L, double d)
+{
+    if (d >= -SIG_EXACT_INT && d <= SIG_EXACT_INT && d == (double)(long long)d)
+        lua_pushinteger_ll(L, (long long)d);
+    else
+        lua_pushnumber(L, (lua_Number)d);
+}
+
+static void push_array(lua_State *L, const cJSON *array)
+{
+    const cJSON *child;
+    int i = 0;
+
+    lua_createtable(L, cJSON_GetArraySize(array), 0);
+    cJSON_ArrayForEach(child, array) {
+        sig_json_push(L, child);
+        lua_rawseti(L, -2, ++i);
+    }
+}
+
+static void push_object(lua_State *L, const cJSON *object)
+{
+    const cJSON *child;
+
+    lua_createtable(L, 0, cJSON_GetArraySize(object));
+    cJSON_ArrayForEach(child, object) {
+        lua_pushstring(L, child->string);
+        lua_pushvalue(L, -1);
+        lua_rawget(L, -3);
+        if (!lua_isnil(L, -1)) {
+            lua_pop(L, 2); /* a duplicate key: the first one stays */
+            continue;
+        }
+        lua_pop(L, 1);
+        sig_json_push(L, child);
+        lua_rawset(L, -3);
+    }
+}
+
+void sig_json_push(lua_State *L, const cJSON *item)
+{
+    /* One level uses at most four slots; cJSON caps the depth at
+     * CJSON_NESTING_LIMIT, so the C recursion is bounded too. */
+    luaL_checkstack(L, 4, "JSON nested too deeply");
+    if (cJSON_IsObject(item))
+        push_object(L, item);
+    else if (cJSON_IsArray(item))
+        push_array(L, item);
+    else if (cJSON_IsString(item))
+        lua_pushstring(L, item->valuestring);
+    else if (cJSON_IsNumber(item))
+        sig_json_push_number(L, item->valuedouble);
+    else if (cJSON_IsBool(item))
+        lua_pushboolean(L, cJSON_IsTrue(item));
+    else
+        lua_pushlightuserdata(L, NULL);
+}
+
+static int text_gc(lua_State *L)
+{
+    char **text = lua_touserdata(L, 1);
+    cJSON_free(*text);
+    *text = NULL;
+    return 0;
+}
+
+void sig_json_push_text(lua_State *L, const cJSON *item)
+{
+    char **text = lua_newuserdatauv(L, sizeof *text, 0);
+
+    *text = NULL;
+    luaL_setmetatable(L, SIG_TEXT_MT);
+    *text = cJSON_PrintUnformatted(item);
+    if (*text == NULL)
+        luaL_error(L, "not enough memory");
+    lua_pushstring(L, *text);
+    cJSON_free(*text);
+    *text = NULL;
+    lua_remove(L, -2);
+}
+
+void sig_json_init(lua_State *L)
+{
+    luaL_newmetatable(L, SIG_TEXT_MT);
+    lua_pushcfunction(L, text_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pop(L, 1);
+}

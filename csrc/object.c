@@ -1,0 +1,322 @@
+/*
+ * Object userdata. An object is a pointer into its document's tree: fields
+ * are converted only when read (most callers read a few fields of a signal,
+ * not all of them), then cached so that a table field is the same table on
+ * every read.
+ */
+#include <string.h>
+
+#include "core.h"
+#include "error.h"
+#include "json_lua.h"
+#include "object.h"
+#include "text.h"
+
+const char *const sig_kind_names[] = {
+    "signal", "contact_research", "contact", "object", NULL
+};
+
+typedef struct sig_object {
+    sig_doc *doc;       /* NULL once collected */
+    const cJSON *node;
+    int kind;
+    int cached;
+} sig_object;
+
+/* Bytes of API text (ids, answers) shown by tostring. */
+#define SIG_SHORT 60
+
+static sig_object *check_object(lua_State *L, int idx)
+{
+    sig_object *o = luaL_checkudata(L, idx, SIG_OBJECT_MT);
+    /* Only reachable from another finalizer that kept a reference. */
+    if (o->node == NULL)
+        luaL_error(L, "signals object used after it was collected");
+    return o;
+}
+
+const char *sig_object_kind(lua_State *L, int idx)
+{
+    sig_object *o = luaL_testudata(L, idx, SIG_OBJECT_MT);
+    return o != NULL ? sig_kind_names[o->kind] : NULL;
+}
+
+void sig_object_push(lua_State *L, sig_doc *doc, const cJSON *node, int kind)
+{
+    sig_object *o = lua_newuserdatauv(L, sizeof *o, 1);
+
+    o->doc = NULL;
+    luaL_setmetatable(L, SIG_OBJECT_MT);
+    /* Taken only now that __gc is in place to give it back. */
+    sig_doc_retain(doc);
+    o->doc = doc;
+    o->node = node;
+    o->kind = kind;
+    o->cached = 0;
+}
+
+void sig_object_push_array(lua_State *L, sig_doc *doc, const cJSON *array, int kind)
+{
+    const cJSON *child;
+    int i = 0;
+
+    lua_createtable(L, cJSON_GetArraySize(array), 0);
+    cJSON_ArrayForEach(child, array) {
+        if (cJSON_IsObject(child))
+            sig_object_push(L, doc, child, kind);
+        else
+            sig_json_push(L, child);
+        lua_rawseti(L, -2, ++i);
+    }
+}
+
+int sig_cache_get(lua_State *L, int ud, int cached, int key)
+{
+    if (!cached)
+        return 0;
+    lua_getiuservalue(L, ud, 1);
+    lua_pushvalue(L, key);
+    lua_rawget(L, -2);
+    lua_remove(L, -2);
+    if (!lua_isnil(L, -1))
+        return 1;
+    lua_pop(L, 1);
+    return 0;
+}
+
+void sig_cache_set(lua_State *L, int ud, int *cached, int key)
+{
+    if (*cached) {
+        lua_getiuservalue(L, ud, 1);
+    } else {
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setiuservalue(L, ud, 1);
+        *cached = 1;
+    }
+    lua_pushvalue(L, key);
+    lua_pushvalue(L, -3);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+int sig_field_push(lua_State *L, int ud, int *cached, const cJSON *node, int key)
+{
+    const cJSON *item;
+    const char *name;
+    size_t len;
+
+    if (lua_type(L, key) != LUA_TSTRING)
+        return 0;
+    name = lua_tolstring(L, key, &len);
+    if (strlen(name) != len)
+        return 0; /* cJSON keys cannot hold a NUL */
+    if (sig_cache_get(L, ud, *cached, key))
+        return 1;
+    item = sig_json_field(node, name);
+    if (item == NULL)
+        return 0;
+    sig_json_push(L, item);
+    sig_cache_set(L, ud, cached, key);
+    return 1;
+}
+
+static int object_index(lua_State *L)
+{
+    sig_object *o = check_object(L, 1);
+
+    /* Methods first: one table per kind, as upvalues in kind order. */
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(o->kind + 1));
+    if (!lua_isnil(L, -1))
+        return 1;
+    lua_pop(L, 1);
+    return sig_field_push(L, 1, &o->cached, o->node, 2);
+}
+
+static int object_gc(lua_State *L)
+{
+    sig_object *o = lua_touserdata(L, 1);
+    sig_doc_release(o->doc);
+    o->doc = NULL;
+    o->node = NULL;
+    return 0;
+}
+
+static int object_totable(lua_State *L)
+{
+    sig_json_push(L, check_object(L, 1)->node);
+    return 1;
+}
+
+static int object_json(lua_State *L)
+{
+    sig_json_push_text(L, check_object(L, 1)->node);
+    return 1;
+}
+
+static int object_value(lua_State *L)
+{
+    const cJSON *answer = sig_answer_node(check_object(L, 1)->node);
+    if (answer == NULL)
+        lua_pushnil(L);
+    else
+        sig_json_push(L, answer);
+    return 1;
+}
+
+/* A failed signal or research as an error of kind "signal" (DESIGN §5). */
+static int object_failure(lua_State *L)
+{
+    sig_object *o = check_object(L, 1);
+    const char *status = sig_json_string(o->node, "status");
+    const char *message = sig_json_string(o->node, "error");
+    const char *code = sig_json_string(o->node, "errorCode");
+
+    if (status == NULL || strcmp(status, "failed") != 0) {
+        lua_pushnil(L);
+        return 1;
+    }
+    if (message == NULL || *message == '\0')
+        message = o->kind == SIG_KIND_SIGNAL ? "signal failed" : "contact research failed";
+    lua_createtable(L, 0, 5);
+    lua_pushliteral(L, "signal");
+    lua_setfield(L, -2, "kind");
+    lua_pushstring(L, message);
+    lua_setfield(L, -2, "message");
+    if (code != NULL) {
+        lua_pushstring(L, code);
+        lua_setfield(L, -2, "code");
+    }
+    lua_pushboolean(L, cJSON_IsTrue(sig_json_field(o->node, "retryable")));
+    lua_setfield(L, -2, "retryable");
+    lua_pushvalue(L, 1);
+    lua_setfield(L, -2, "signal");
+    sig_error_push(L, -1);
+    return 1;
+}
+
+/* Appends sep and s, clipped, when s is given. */
+static void add_part(luaL_Buffer *b, const char *sep, const char *s)
+{
+    if (s == NULL)
+        return;
+    luaL_addstring(b, sep);
+    sig_text_add(b, s, strlen(s), SIG_SHORT);
+}
+
+/* object {id=...}, or the first member names when there is no id. */
+static void add_summary(luaL_Buffer *b, const cJSON *node)
+{
+    const char *id = sig_json_string(node, "id");
+    const cJSON *child;
+    int shown = 0;
+
+    luaL_addstring(b, " {");
+    if (id != NULL) {
+        add_part(b, "id=", id);
+    } else if (cJSON_IsObject(node)) {
+        cJSON_ArrayForEach(child, node) {
+            if (shown == 3) {
+                luaL_addstring(b, ", ...");
+                break;
+            }
+            add_part(b, shown++ ? ", " : "", child->string);
+        }
+    }
+    luaL_addchar(b, '}');
+}
+
+/*
+ * signal <id> completed <answerType>: <answer JSON>
+ * signal <id> failed <errorCode>
+ * contact_research <id> processing
+ * contact <fullName>
+ * object {id=<id>}
+ */
+static int object_tostring(lua_State *L)
+{
+    sig_object *o = check_object(L, 1);
+    const cJSON *node = o->node;
+    const char *status = sig_json_string(node, "status");
+    const char *answer = NULL;
+    const char *name;
+    luaL_Buffer b;
+
+    if (o->kind == SIG_KIND_SIGNAL && status != NULL && strcmp(status, "completed") == 0) {
+        const cJSON *value = sig_answer_node(node);
+        if (value != NULL) {
+            sig_json_push_text(L, value);
+            answer = lua_tostring(L, -1);
+        } else {
+            answer = "null";
+        }
+    }
+    luaL_buffinit(L, &b);
+    luaL_addstring(&b, sig_kind_names[o->kind]);
+    switch (o->kind) {
+    case SIG_KIND_SIGNAL:
+    case SIG_KIND_CONTACT_RESEARCH:
+        add_part(&b, " ", sig_json_string(node, "id"));
+        add_part(&b, " ", status);
+        if (answer != NULL) {
+            const char *type = sig_json_string(node, "answerType");
+            add_part(&b, " ", type);
+            add_part(&b, type != NULL ? ": " : " ", answer);
+        } else if (status != NULL && strcmp(status, "failed") == 0) {
+            add_part(&b, " ", sig_json_string(node, "errorCode"));
+        }
+        break;
+    case SIG_KIND_CONTACT:
+        name = sig_json_string(node, "fullName");
+        if (name != NULL) {
+            add_part(&b, " ", name);
+        } else if (sig_json_string(node, "firstName") || sig_json_string(node, "lastName")) {
+            add_part(&b, " ", sig_json_string(node, "firstName"));
+            add_part(&b, " ", sig_json_string(node, "lastName"));
+        } else {
+            add_summary(&b, node);
+        }
+        break;
+    default:
+        add_summary(&b, node);
+    }
+    luaL_pushresult(&b);
+    return 1;
+}
+
+void sig_object_init(lua_State *L)
+{
+    static const luaL_Reg common[] = {
+        { "totable", object_totable },
+        { "json", object_json },
+        { NULL, NULL }
+    };
+    static const luaL_Reg signal[] = {
+        { "value", object_value },
+        { "failure", object_failure },
+        { NULL, NULL }
+    };
+    static const luaL_Reg research[] = {
+        { "failure", object_failure },
+        { NULL, NULL }
+    };
+    /* Extra methods by kind, in enum sig_kind order. */
+    static const luaL_Reg *const extra[] = { signal, research, NULL, NULL };
+    int kind;
+
+    luaL_newmetatable(L, SIG_OBJECT_MT);
+    for (kind = SIG_KIND_SIGNAL; kind <= SIG_KIND_OBJECT; kind++) {
+        lua_newtable(L);
+        luaL_setfuncs(L, common, 0);
+        if (extra[kind] != NULL)
+            luaL_setfuncs(L, extra[kind], 0);
+    }
+    lua_pushcclosure(L, object_index, SIG_KIND_OBJECT + 1);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, object_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, object_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pop(L, 1);
+}

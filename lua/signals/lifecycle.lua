@@ -1,0 +1,114 @@
+-- The signal lifecycle (DESIGN §6, §9): wait polls a signal until it leaves
+-- "processing"; run_signal / run_contact_signal create one through the sync
+-- endpoint, wait for it, and create it again when it failed with
+-- retryable = true.
+local core = require("signals.core")
+local validate = require("signals.validate")
+local retry = require("signals.retry")
+
+local type, pcall, require, rawget = type, pcall, require, rawget
+local max, min = math.max, math.min
+local format = string.format
+
+local lifecycle = {}
+
+local DEFAULT_TIMEOUT = 300
+local DEFAULT_INTERVAL = 2
+local DEFAULT_SYNC_WAIT = 120
+local DEFAULT_MAX_ATTEMPTS = 3
+
+-- "any": handed on to the calls made, which check them.
+local WAIT_OPTIONS = { timeout = "duration", interval = "positive", contact = "boolean",
+  headers = "any", max_retries = "any" }
+local RUN_OPTIONS = { wait = "any", timeout = "duration", interval = "positive",
+  max_attempts = "positive_integer", headers = "any", max_retries = "any", extra = "any" }
+
+-- Seconds, with sub-second precision where the host offers it.
+local now = (function()
+  local ngx = rawget(_G, "ngx")
+  if ngx and ngx.now then
+    return function() ngx.update_time(); return ngx.now() end
+  end
+  local has_socket, socket = pcall(require, "socket")
+  if has_socket and socket.gettime then return socket.gettime end
+  return os.time
+end)()
+
+local function invalid_options(problems)
+  return core.error{ kind = "invalid_request", message = validate.message(problems), fields = problems }
+end
+
+function lifecycle.wait(client, target, opts)
+  opts = opts or {}
+  local problems = validate.settings(WAIT_OPTIONS, opts, "opts")
+  if #problems > 0 then return nil, invalid_options(problems) end
+  local last, id
+  if type(target) == "string" then
+    id = target
+  elseif type(target) == "table" or core.kind(target) == "signal" then
+    id = target.id
+    if type(target.status) == "string" then last = target end
+  end
+  if type(id) ~= "string" then
+    return nil, invalid_options{ { field = "signal", message = "'signal' must be a signal or its id" } }
+  end
+  local contact = opts.contact
+  if contact == nil then contact = last ~= nil and last.contactProfileUrl ~= nil end
+  local get = contact and client.get_contact_signal or client.get_signal
+  local call_opts = { headers = opts.headers, max_retries = opts.max_retries }
+  local timeout = opts.timeout or DEFAULT_TIMEOUT
+  local interval = opts.interval or DEFAULT_INTERVAL
+  -- Time passes in real seconds or in the client's sleeps (a recording sleep
+  -- in tests does not block): whichever says more has passed.
+  local started, slept = now(), 0
+  while true do
+    if last then
+      if last.status ~= "processing" then return last end
+      local elapsed = max(slept, now() - started)
+      if elapsed >= timeout then
+        return nil, core.error{ kind = "timeout", signal = last, retryable = true,
+          message = format("signal %s still processing after %g s", id, timeout),
+          method = "GET", path = (contact and "/v1/contacts/signals/" or "/v1/companies/signals/") .. id }
+      end
+      local delay = min(interval, timeout - elapsed)
+      client.options.sleep(delay)
+      slept = slept + delay
+    end
+    local fresh, err = get(client, { signalId = id }, call_opts)
+    if not fresh then return nil, err end
+    last = fresh
+  end
+end
+
+local function run(client, create, params, opts, contact)
+  opts = opts or {}
+  local problems = validate.settings(RUN_OPTIONS, opts, "opts")
+  if #problems > 0 then return nil, invalid_options(problems) end
+  local create_opts = { wait = opts.wait or DEFAULT_SYNC_WAIT, headers = opts.headers,
+                        max_retries = opts.max_retries, extra = opts.extra }
+  local wait_opts = { timeout = opts.timeout, interval = opts.interval, contact = contact,
+                      headers = opts.headers, max_retries = opts.max_retries }
+  local max_attempts = opts.max_attempts or DEFAULT_MAX_ATTEMPTS
+  local attempt = 0
+  while true do
+    attempt = attempt + 1
+    local signal, err = create(client, params, create_opts)
+    if signal and signal.status == "processing" then
+      signal, err = lifecycle.wait(client, signal, wait_opts)
+    end
+    if not signal then return nil, err end
+    if signal.status ~= "failed" then return signal end
+    if signal.retryable ~= true or attempt >= max_attempts then return nil, signal:failure() end
+    client.options.sleep(retry.backoff(attempt, client.options))
+  end
+end
+
+function lifecycle.run_signal(client, params, opts)
+  return run(client, client.create_company_signal_sync, params, opts, false)
+end
+
+function lifecycle.run_contact_signal(client, params, opts)
+  return run(client, client.create_contact_signal_sync, params, opts, true)
+end
+
+return lifecycle

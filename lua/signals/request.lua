@@ -1,0 +1,377 @@
+-- One call of an operation: validate, build the HTTP request, send it through
+-- the transport (hooks around each exchange, same-origin redirects followed),
+-- decode the answer by the operation's kind or turn it into an error, and
+-- retry by the policy of retry.lua. Returns the result, or nil and an error
+-- object; it raises only when a hook does.
+local core = require("signals.core")
+local validate = require("signals.validate")
+local retry = require("signals.retry")
+
+local type, pairs, ipairs, tostring, tonumber, pcall = type, pairs, ipairs, tostring, tonumber, pcall
+local floor, abs, max = math.floor, math.abs, math.max
+local byte, find, format, gsub, lower, match, sub = string.byte, string.find, string.format,
+  string.gsub, string.lower, string.match, string.sub
+local concat, sort = table.concat, table.sort
+local time = os.time
+
+local request = {}
+
+local REDIRECT_STATUSES = { [301] = true, [302] = true, [303] = true, [307] = true, [308] = true }
+local MAX_REDIRECTS = 5
+local DEFAULT_PORTS = { http = "80", https = "443" }
+local TRANSPORT_ERROR_KINDS = { network = true, timeout = true, invalid_request = true }
+local NO_OPTIONS = {}
+
+-- Query, path and header text of a parameter value: whole numbers without
+-- the ".0" Lua 5.3+ would print for a float, booleans as true/false.
+local function text_of(value)
+  if type(value) == "number" and value == floor(value) and abs(value) < 2 ^ 53 then
+    return format("%d", value)
+  end
+  return tostring(value)
+end
+
+-- RFC 3986: everything but the unreserved characters is escaped.
+local function percent_encode(s)
+  return (gsub(s, "[^A-Za-z0-9%-%._~]", function(c) return format("%%%02X", byte(c)) end))
+end
+
+-- A value that is only dots would be read as a dot-segment ("..") and move
+-- the request to another path; escaped, it stays an id.
+local function path_segment(value)
+  local segment = percent_encode(text_of(value))
+  if find(segment, "^%.%.?$") then segment = gsub(segment, "%.", "%%2E") end
+  return segment
+end
+
+local function add_query(parts, name, value)
+  if type(value) == "table" then
+    for _, item in ipairs(value) do add_query(parts, name, item) end
+  else
+    parts[#parts + 1] = percent_encode(name) .. "=" .. percent_encode(text_of(value))
+  end
+end
+
+local function sorted_keys(t)
+  local keys = {}
+  for key in pairs(t) do keys[#keys + 1] = key end
+  sort(keys)
+  return keys
+end
+
+-- Header names are case-insensitive: a new value replaces any spelling.
+local function set_header(headers, name, value)
+  local lowered = lower(name)
+  for existing in pairs(headers) do
+    if lower(existing) == lowered then headers[existing] = nil end
+  end
+  headers[name] = value
+end
+
+local function copy(t)
+  local c = {}
+  for k, v in pairs(t) do c[k] = v end
+  return c
+end
+
+local function one_line(s)
+  return (gsub(s, "[\r\n]+", " "))
+end
+
+local function invalid_request(op, message, fields)
+  return core.error{ kind = "invalid_request", message = message, fields = fields,
+                     method = op.method, path = op.path }
+end
+
+-- The field a method takes positionally: the only required field, when it
+-- is a path parameter (client:get_signal(id)).
+local function positional_field(op)
+  local found
+  for _, field in ipairs(op.fields) do
+    if field.required then
+      if found then return nil end
+      found = field
+    end
+  end
+  return found and found.location == "path" and found.name or nil
+end
+
+local function params_table(op, params)
+  if params == nil then return {} end
+  if type(params) == "table" then return params end
+  local name = positional_field(op)
+  return name and { [name] = params } or nil
+end
+
+-- The HTTP request for validated parameters and its path (for errors), or
+-- nil and why the body cannot be encoded.
+local function build(client, op, params, opts)
+  local options = client.options
+  local path = gsub(op.path, "{([^}]+)}", function(name) return path_segment(params[name]) end)
+  local headers = { ["User-Agent"] = options.user_agent, Accept = "application/json" }
+  if options.api_key then headers.Authorization = "Bearer " .. options.api_key end
+  local query, body = {}, validate.has_body(op) and core.mark({}, "object") or nil
+  for _, field in ipairs(op.fields) do
+    local value = params[field.name]
+    if value ~= nil then
+      if field.location == "body" then
+        body[field.name] = value
+      elseif field.location == "query" then
+        add_query(query, field.name, value)
+      elseif field.location == "header" then
+        headers[field.name] = text_of(value)
+      end
+    end
+  end
+  if opts.extra then
+    for _, name in ipairs(sorted_keys(opts.extra)) do
+      if body then body[name] = opts.extra[name] else add_query(query, name, opts.extra[name]) end
+    end
+  end
+  if opts.wait and headers[validate.WAIT_FIELD] == nil then
+    headers[validate.WAIT_FIELD] = text_of(opts.wait)
+  end
+  local text
+  if body then
+    local problem
+    text, problem = core.encode(body)
+    if not text then return nil, "the JSON body cannot be encoded: " .. one_line(tostring(problem)) end
+    headers["Content-Type"] = "application/json"
+  end
+  for name, value in pairs(opts.headers or NO_OPTIONS) do
+    set_header(headers, name, tostring(value))
+  end
+  local timeout = opts.timeout or options.timeout
+  -- API.md §5.1: the server may hold a sync call for the whole wait.
+  local server_wait = tonumber(headers[validate.WAIT_FIELD])
+  if server_wait then timeout = max(timeout, server_wait + 30) end
+  local url = options.base_url .. path
+  if #query > 0 then url = url .. "?" .. concat(query, "&") end
+  return { method = op.method, url = url, headers = headers, body = text,
+           timeout = timeout, connect_timeout = options.connect_timeout }, path
+end
+
+-- What hooks may see of the key: its first three and last four characters,
+-- or nothing when it is too short for that to hide it.
+local function redacted_authorization(api_key)
+  if api_key and #api_key >= 16 then
+    return "Bearer " .. sub(api_key, 1, 3) .. "…" .. sub(api_key, -4)
+  end
+  return "[REDACTED]"
+end
+
+local function hook_headers(headers, api_key)
+  local shown = copy(headers)
+  for name in pairs(shown) do
+    if lower(name) == "authorization" then shown[name] = redacted_authorization(api_key) end
+  end
+  return shown
+end
+
+local function split_url(url)
+  return match(url, "^(%a[%w+.-]*)://([^/?#]*)(.*)$")
+end
+
+-- "scheme://host:port", with the scheme's default port filled in.
+local function origin_of(url)
+  local scheme, authority = split_url(url)
+  if not scheme then return nil end
+  scheme = lower(scheme)
+  authority = lower((gsub(authority, "^.*@", "")))
+  local host, port = match(authority, "^(%[[^%]]*%]):?(%d*)$")
+  if not host then host, port = match(authority, "^([^:]*):?(%d*)$") end
+  if not host or host == "" then return nil end
+  if port == "" then port = DEFAULT_PORTS[scheme] or "" end
+  return scheme .. "://" .. host .. ":" .. port
+end
+
+local function resolve(base, location)
+  if find(location, "^%a[%w+.-]*://") then return location end
+  local scheme, authority, rest = split_url(base)
+  if sub(location, 1, 2) == "//" then return scheme .. ":" .. location end
+  if sub(location, 1, 1) == "/" then return scheme .. "://" .. authority .. location end
+  return scheme .. "://" .. authority .. (match(rest, "^([^?#]*/)") or "/") .. location
+end
+
+-- The request a redirect asks for: 303 turns anything into a GET, 301/302
+-- turn a non-GET into a GET (as browsers and curl do), 307/308 repeat it.
+local function redirected(req, status, url)
+  local method, body, headers = req.method, req.body, req.headers
+  if (status == 303 and method ~= "HEAD")
+      or ((status == 301 or status == 302) and method ~= "GET" and method ~= "HEAD") then
+    method, body = "GET", nil
+    headers = {}
+    for name, value in pairs(req.headers) do
+      if lower(name) ~= "content-type" then headers[name] = value end
+    end
+  end
+  return { method = method, url = url, headers = headers, body = body,
+           timeout = req.timeout, connect_timeout = req.connect_timeout }
+end
+
+local function transport_error(problem)
+  if type(problem) == "table" then
+    local kind = TRANSPORT_ERROR_KINDS[problem.kind] and problem.kind or "network"
+    local message = type(problem.message) == "string" and problem.message ~= "" and problem.message
+      or kind .. " error"
+    return { kind = kind, message = one_line(message), code = problem.code, connected = problem.connected }
+  end
+  local message = problem ~= nil and tostring(problem) or ""
+  return { kind = "network", message = message ~= "" and one_line(message) or "the transport failed" }
+end
+
+-- A custom transport may raise or answer loosely; both become network errors.
+local function exchange(transport, req)
+  local ok, res, problem = pcall(transport.request, req)
+  if not ok then return nil, transport_error(res) end
+  if res == nil then return nil, transport_error(problem) end
+  if type(res) ~= "table" or type(res.status) ~= "number" then
+    return nil, transport_error("the transport answered without an HTTP status")
+  end
+  return { status = res.status, headers = res.headers or {}, body = res.body or "" }
+end
+
+-- One attempt: the request and the same-origin redirects it leads to.
+local function send(client, op, req, attempt)
+  local options = client.options
+  local origin = origin_of(req.url)
+  local redirects = 0
+  while true do
+    if options.on_request then
+      options.on_request{ operation = op.name, attempt = attempt, method = req.method, url = req.url,
+        headers = hook_headers(req.headers, options.api_key), body = req.body,
+        timeout = req.timeout, connect_timeout = req.connect_timeout }
+    end
+    local res, err = exchange(client.transport, req)
+    if not res then return nil, err end
+    if options.on_response then
+      options.on_response{ operation = op.name, attempt = attempt, method = req.method, url = req.url,
+        status = res.status, headers = copy(res.headers), body = res.body }
+    end
+    local location = REDIRECT_STATUSES[res.status] and res.headers.location
+    if not location then return res end
+    local target = resolve(req.url, location)
+    local target_origin = origin_of(target)
+    -- The key must never travel to another origin.
+    if target_origin ~= origin then
+      return nil, { kind = "http", status = res.status, code = "REDIRECT_NOT_FOLLOWED",
+        message = format("redirect to %s not followed: another origin than %s",
+          one_line(target_origin or location), origin) }
+    end
+    redirects = redirects + 1
+    if redirects > MAX_REDIRECTS then
+      return nil, { kind = "http", status = res.status, code = "TOO_MANY_REDIRECTS",
+        message = format("more than %d redirects", MAX_REDIRECTS) }
+    end
+    req = redirected(req, res.status, target)
+  end
+end
+
+-- A server or proxy may echo the request back in its error text; the key
+-- must not reach an error object through that door either.
+local function without_key(text, api_key)
+  if type(text) ~= "string" or not api_key or api_key == "" then return text end
+  local parts, from = {}, 1
+  while true do
+    local at, to = find(text, api_key, from, true)
+    if not at then break end
+    parts[#parts + 1] = sub(text, from, at - 1)
+    parts[#parts + 1] = "[REDACTED]"
+    from = to + 1
+  end
+  if from == 1 then return text end
+  parts[#parts + 1] = sub(text, from)
+  return concat(parts)
+end
+
+local function scrub_key(err, api_key)
+  err.message = without_key(err.message, api_key)
+  if type(err.fields) == "table" then
+    for _, field in ipairs(err.fields) do
+      if type(field) == "table" then field.message = without_key(field.message, api_key) end
+    end
+  end
+end
+
+local function http_error(res)
+  local err = core.classify_error(res.status, res.body, res.headers["content-type"])
+  err.kind, err.status = "http", res.status
+  -- X-Ratelimit-Reset comes with every response of a rate-limited route; it
+  -- is a hint to wait only when the limit was hit.
+  local reset = res.status == 429 and res.headers["x-ratelimit-reset"] or nil
+  err.retry_after = core.retry_after(err.retry_after, res.headers["retry-after"], reset, time())
+  return err
+end
+
+-- The result of a 2xx answer, decoded by the operation's kind.
+local function decode(op, params, res)
+  if res.status == 204 or (res.body == "" and op.method == "DELETE") then return true end
+  if op.result == "text" then return res.body end
+  local value, problem
+  if res.body == "" then
+    problem = "the body is empty"
+  elseif op.page then
+    value, problem = core.decode_page(res.body, op.page, params.limit, params.offset or 0)
+  else
+    value, problem = core.decode(res.body, op.result)
+    -- Signals and research come one per response; only plain objects may
+    -- come as an array (bulk assignment).
+    if value ~= nil and op.result ~= "object" and type(value) ~= "userdata" then
+      value, problem = nil, "expected a JSON object, got an array"
+    end
+  end
+  if value == nil then
+    return nil, { kind = "decode", status = res.status,
+                  message = "cannot decode the response: " .. one_line(tostring(problem)) }
+  end
+  return value
+end
+
+function request.call(client, op, params, opts)
+  if opts == nil then opts = NO_OPTIONS end
+  if client.closed then return nil, invalid_request(op, "the client is closed") end
+  local args = params_table(op, params)
+  if not args then
+    local problems = { { field = "params", message = "'params' must be a table: " .. op.name
+      .. " takes no positional parameter" } }
+    return nil, invalid_request(op, problems[1].message, problems)
+  end
+  local problems = validate.params(op, args)
+  for _, problem in ipairs(validate.options(op, opts)) do problems[#problems + 1] = problem end
+  if #problems > 0 then return nil, invalid_request(op, validate.message(problems), problems) end
+  local req, path_or_reason = build(client, op, args, opts)
+  if not req then
+    return nil, invalid_request(op, path_or_reason, { { field = "body", message = path_or_reason } })
+  end
+  local path = path_or_reason
+
+  local options = client.options
+  local max_retries = opts.max_retries or options.max_retries
+  local attempt = 0
+  while true do
+    attempt = attempt + 1
+    local res, err = send(client, op, req, attempt)
+    if res then
+      if res.status >= 200 and res.status < 300 then
+        local value
+        value, err = decode(op, args, res)
+        if value ~= nil then return value end
+      else
+        err = http_error(res)
+      end
+    end
+    err.method, err.path, err.attempts = op.method, path, attempt
+    err.retryable = retry.should_retry(err, op.method, opts.retry_unsafe)
+    err.connected = nil
+    scrub_key(err, options.api_key)
+    local delay = err.retryable and attempt <= max_retries and retry.delay(err, attempt, options)
+    if not delay then return nil, core.error(err) end
+    if options.on_retry then
+      options.on_retry{ operation = op.name, attempt = attempt, delay = delay, error = copy(err),
+                        method = op.method, url = req.url }
+    end
+    options.sleep(delay)
+  end
+end
+
+return request

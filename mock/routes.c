@@ -1,0 +1,215 @@
+#define _GNU_SOURCE
+#include "routes.h"
+
+#include "util.h"
+#include "validate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The API's 79 operations (those of lua/signals/operations.lua), the two
+ * template-extract operations its reference adds, and the control routes. */
+static const struct route ROUTES[] = {
+    /* emulated */
+    { "GET", "/v1/contacts/research", research_by_external, 0 },
+    { "POST", "/v1/contacts/research", research_create, 0 },
+    { "GET", "/v1/contacts/research/{id}", research_get, 0 },
+    { "POST", "/v1/contacts/search", contacts_search, 0 },
+    { "POST", "/v1/companies/signals/sync", signals_create_sync, KIND_COMPANY },
+    { "GET", "/v1/companies/signals", signals_list, KIND_COMPANY },
+    { "POST", "/v1/companies/signals", signals_create, KIND_COMPANY },
+    { "POST", "/v1/companies/signals/batch", signals_batch, KIND_COMPANY },
+    { "GET", "/v1/companies/signals/{signalId}", signals_get, KIND_COMPANY },
+    { "GET", "/v1/companies/signals/subscriptions/{subscriptionId}/logs",
+      signals_subscription_logs, KIND_ANY },
+    { "POST", "/v1/contacts/signals/sync", signals_create_sync, KIND_CONTACT },
+    { "GET", "/v1/contacts/signals", signals_list, KIND_CONTACT },
+    { "POST", "/v1/contacts/signals", signals_create, KIND_CONTACT },
+    { "GET", "/v1/contacts/signals/{signalId}", signals_get, KIND_CONTACT },
+    { "GET", "/v1/credits", credits_get, 0 },
+    /* known to the API, answered 501 */
+    { "POST", "/v1/contacts/find-email", NULL, 0 },
+    { "GET", "/v1/companies/signals/subscriptions", NULL, 0 },
+    { "POST", "/v1/companies/signals/subscriptions", NULL, 0 },
+    { "GET", "/v1/companies/signals/subscriptions/{subscriptionId}", NULL, 0 },
+    { "PUT", "/v1/companies/signals/subscriptions/{subscriptionId}", NULL, 0 },
+    { "POST", "/v1/companies/signals/subscriptions/{subscriptionId}/start", NULL, 0 },
+    { "POST", "/v1/companies/signals/subscriptions/{subscriptionId}/stop", NULL, 0 },
+    { "POST", "/v1/companies/signals/subscriptions/{subscriptionId}/trigger", NULL, 0 },
+    { "GET", "/v1/companies/signals/subscriptions/{subscriptionId}/actions", NULL, 0 },
+    { "POST", "/v1/companies/signals/subscriptions/{subscriptionId}/actions", NULL, 0 },
+    { "GET", "/v1/companies/signals/subscriptions/{subscriptionId}/actions/{actionId}", NULL, 0 },
+    { "PUT", "/v1/companies/signals/subscriptions/{subscriptionId}/actions/{actionId}", NULL, 0 },
+    { "DELETE", "/v1/companies/signals/subscriptions/{subscriptionId}/actions/{actionId}", NULL, 0 },
+    { "POST", "/v1/companies/signals/subscriptions/{subscriptionId}/actions/{actionId}/pause", NULL, 0 },
+    { "POST", "/v1/companies/signals/subscriptions/{subscriptionId}/actions/{actionId}/unpause", NULL, 0 },
+    { "GET", "/v1/contacts/lists", NULL, 0 },
+    { "POST", "/v1/contacts/lists", NULL, 0 },
+    { "GET", "/v1/contacts/lists/{listId}", NULL, 0 },
+    { "PUT", "/v1/contacts/lists/{listId}", NULL, 0 },
+    { "DELETE", "/v1/contacts/lists/{listId}", NULL, 0 },
+    { "GET", "/v1/contacts/lists/{listId}/contacts", NULL, 0 },
+    { "GET", "/v1/companies/signals/templates", NULL, 0 },
+    { "POST", "/v1/companies/signals/templates", NULL, 0 },
+    { "GET", "/v1/companies/signals/templates/{templateId}", NULL, 0 },
+    { "PATCH", "/v1/companies/signals/templates/{templateId}", NULL, 0 },
+    { "DELETE", "/v1/companies/signals/templates/{templateId}", NULL, 0 },
+    { "GET", "/v1/companies/signals/summaries", NULL, 0 },
+    { "POST", "/v1/companies/signals/summaries", NULL, 0 },
+    { "GET", "/v1/market-signals/subscriptions", NULL, 0 },
+    { "POST", "/v1/market-signals/subscriptions", NULL, 0 },
+    { "GET", "/v1/market-signals/subscriptions/{subscriptionId}", NULL, 0 },
+    { "PATCH", "/v1/market-signals/subscriptions/{subscriptionId}", NULL, 0 },
+    { "DELETE", "/v1/market-signals/subscriptions/{subscriptionId}", NULL, 0 },
+    { "POST", "/v1/market-signals/subscriptions/{subscriptionId}/pause", NULL, 0 },
+    { "POST", "/v1/market-signals/subscriptions/{subscriptionId}/resume", NULL, 0 },
+    { "POST", "/v1/market-signals/subscriptions/{subscriptionId}/trigger", NULL, 0 },
+    { "GET", "/v1/market-signals/subscriptions/{subscriptionId}/signals", NULL, 0 },
+    { "GET", "/v1/connectors", NULL, 0 },
+    { "GET", "/v1/organisation", NULL, 0 },
+    { "PUT", "/v1/organisation", NULL, 0 },
+    { "POST", "/v1/companies/lists/import", NULL, 0 },
+    { "POST", "/v1/companies/lists/count-preview", NULL, 0 },
+    { "GET", "/v1/companies/lists", NULL, 0 },
+    { "POST", "/v1/companies/lists", NULL, 0 },
+    { "GET", "/v1/companies/lists/{listId}", NULL, 0 },
+    { "PUT", "/v1/companies/lists/{listId}", NULL, 0 },
+    { "DELETE", "/v1/companies/lists/{listId}", NULL, 0 },
+    { "GET", "/v1/companies/lists/{listId}/companies", NULL, 0 },
+    { "POST", "/v1/companies/lists/{listId}/export", NULL, 0 },
+    { "POST", "/v1/companies/search", NULL, 0 },
+    { "GET", "/v1/scoring/profiles", NULL, 0 },
+    { "POST", "/v1/scoring/profiles", NULL, 0 },
+    { "GET", "/v1/scoring/profiles/{profileId}", NULL, 0 },
+    { "PUT", "/v1/scoring/profiles/{profileId}", NULL, 0 },
+    { "DELETE", "/v1/scoring/profiles/{profileId}", NULL, 0 },
+    { "GET", "/v1/scoring/profiles/{profileId}/rules", NULL, 0 },
+    { "PUT", "/v1/scoring/profiles/{profileId}/rules", NULL, 0 },
+    { "DELETE", "/v1/scoring/profiles/{profileId}/rules/{ruleId}", NULL, 0 },
+    { "GET", "/v1/scoring/assignments", NULL, 0 },
+    { "POST", "/v1/scoring/assignments", NULL, 0 },
+    { "POST", "/v1/scoring/assignments/bulk", NULL, 0 },
+    { "DELETE", "/v1/scoring/assignments/{assignmentId}", NULL, 0 },
+    { "GET", "/v1/scoring/scores", NULL, 0 },
+    { "POST", "/v1/scoring/compute", NULL, 0 },
+    { "POST", "/v1/signal-templates/extract/propose", NULL, 0 },
+    { "POST", "/v1/signal-templates/extract/apply", NULL, 0 },
+    /* control (not authenticated, not logged) */
+    { "POST", "/_mock/reset", control_reset, 0 },
+    { "GET", "/_mock/requests", control_requests, 0 },
+    { "POST", "/_mock/config", control_config, 0 },
+    { "POST", "/_mock/seed", control_seed, 0 },
+    { "POST", "/_mock/faults", control_faults, 0 },
+};
+
+#define N_ROUTES (sizeof ROUTES / sizeof ROUTES[0])
+
+/* Matches one pattern against the path; on success returns a rank in which
+ * a literal segment outweighs every placeholder after it, so that
+ * /v1/companies/signals/subscriptions beats /v1/companies/signals/{signalId}. */
+static long match(const char *pattern, const char *path, char **params, size_t *n_params)
+{
+    long rank = 0;
+    size_t n = 0;
+    const char *p = pattern, *s = path;
+    for (int depth = 0;; depth++) {
+        if (*p != '/' || *s != '/')
+            goto no;
+        p++;
+        s++;
+        size_t plen = strcspn(p, "/"), slen = strcspn(s, "/");
+        if (p[0] == '{') {
+            if (slen == 0 || n == ROUTE_MAX_PARAMS)
+                goto no;
+            params[n++] = percent_decode(s, slen, false);
+        } else {
+            if (plen != slen || strncmp(p, s, plen) != 0)
+                goto no;
+            rank |= 1L << (30 - depth);
+        }
+        p += plen;
+        s += slen;
+        if (!*p && !*s)
+            break;
+    }
+    *n_params = n;
+    return rank;
+no:
+    while (n > 0)
+        free(params[--n]);
+    return -1;
+}
+
+const struct route *route_find(const char *method, const char *raw_path, struct call *c)
+{
+    const struct route *best = NULL;
+    long best_rank = -1;
+    char *params[ROUTE_MAX_PARAMS];
+    size_t n = 0;
+    for (size_t i = 0; i < N_ROUTES; i++) {
+        if (strcmp(ROUTES[i].method, method) != 0)
+            continue;
+        long rank = match(ROUTES[i].path, raw_path, params, &n);
+        if (rank < 0)
+            continue;
+        if (rank > best_rank) {
+            for (size_t k = 0; k < c->n_params; k++)
+                free(c->params[k]);
+            memcpy(c->params, params, n * sizeof *params);
+            c->n_params = n;
+            best = &ROUTES[i];
+            best_rank = rank;
+        } else {
+            while (n > 0)
+                free(params[--n]);
+        }
+    }
+    c->route = best;
+    return best;
+}
+
+void call_free(struct call *c)
+{
+    for (size_t k = 0; k < c->n_params; k++)
+        free(c->params[k]);
+    c->n_params = 0;
+    query_free(&c->query);
+}
+
+void route_run(struct call *c, struct reply *r)
+{
+    if (c->route->fn) {
+        c->route->fn(c, r);
+        return;
+    }
+    char *message = xasprintf("signals-mock does not emulate %s %s yet", c->route->method,
+                              c->route->path);
+    reply_error(r, 501, "NOT_IMPLEMENTED", "NOT_IMPLEMENTED", message, NULL);
+    free(message);
+}
+
+const char *call_header(const struct call *c, const char *name)
+{
+    return MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, name);
+}
+
+cJSON *call_json_object(const struct call *c, struct reply *r)
+{
+    cJSON *json = NULL;
+    if (c->body_len) {
+        pthread_mutex_lock(&c->m->parse_lock);
+        json = cJSON_ParseWithLength(c->body, c->body_len);
+        pthread_mutex_unlock(&c->m->parse_lock);
+    }
+    if (cJSON_IsObject(json))
+        return json;
+    const char *why = c->body_len == 0 ? "a JSON object body is required"
+                      : json          ? "the body must be a JSON object"
+                                      : "the body is not valid JSON";
+    cJSON *fields = cJSON_CreateArray();
+    field_error(fields, "body", "%s", why);
+    cJSON_Delete(json);
+    reply_validation(r, fields);
+    return NULL;
+}

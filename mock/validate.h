@@ -1,0 +1,38 @@
+/* Input rules the API documents (API.md §1, §3), shared by the routes. */
+#ifndef MOCK_VALIDATE_H
+#define MOCK_VALIDATE_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+
+/* ^[a-zA-Z0-9]([a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?)*$ */
+bool valid_domain(const char *s);
+/* ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ */
+bool valid_uuid(const char *s);
+
+/* Index of `s` in the NULL-terminated `values`, or -1. */
+int enum_index(const char *const *values, const char *s);
+
+extern const char *const WEIGHTS[];
+extern const char *const VERIFICATION_MODES[];
+extern const char *const STATUSES[];   /* in enum signal_status order */
+
+/* Appends {field, message} to a cJSON array of validation failures. */
+void field_error(cJSON *fields, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Checks an optional string member against an enum (absent or null passes);
+ * records a failure under `field_name`. */
+void check_enum_member(cJSON *fields, const cJSON *obj, const char *key,
+                       const char *const *values, const char *field_name);
+
+/* An optional string member: NULL when absent, null or ""; anything other
+ * than a string is recorded as a failure (and gives NULL). */
+const char *optional_string(const cJSON *obj, const char *key, cJSON *fields);
+
+/* A JSON number that is a whole number within [min, max]. */
+bool json_whole(const cJSON *v, double min, double max);
+
+extern const char DOMAIN_MESSAGE[];
+
+#endif
