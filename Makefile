@@ -88,3 +88,6 @@ install: install-lib $(MOCK_BIN)
 
 clean:
 	rm -rf build
+
+# Further targets (check, fuzz, bench, ...) each live in a fragment of their own.
+include $(wildcard mk/*.mk)

@@ -57,7 +57,7 @@ static void init_curl(void)
     curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static void free_request_state(struct http *h)
+static void reset_request_state(struct http *h)
 {
     curl_slist_free_all(h->request_headers);
     h->request_headers = NULL;
@@ -497,7 +497,7 @@ static int l_request(lua_State *L)
     lua_settop(L, 2);
     if (h->curl == NULL)
         return push_error(L, "invalid_request", NULL, "client is closed", 0);
-    free_request_state(h);
+    reset_request_state(h);
     problem = read_request(L, h, 2, &r);
     if (problem != NULL)
         return push_error(L, "invalid_request", NULL, problem, 0);
@@ -524,7 +524,7 @@ static int l_close(lua_State *L)
     if (h->curl != NULL)
         curl_easy_cleanup(h->curl);
     h->curl = NULL;
-    free_request_state(h);
+    reset_request_state(h);
     sig_buf_free(&h->line);
     sig_buf_free(&h->body);
     sig_buf_free(&h->headers);

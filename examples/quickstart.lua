@@ -55,7 +55,14 @@ local flaky, flaky_err = client:run_signal{
   question = "Which cloud do they run on?" .. marker("[flaky:1]"),
 }
 if flaky then
-  print("4. retryable failure retried, then: " .. tostring(flaky:value()))
+  print("4. completed: " .. tostring(flaky:value()))
+  -- The attempts that failed on the way are still there, as failed signals.
+  for failed in client:paginate("list_signals", { domain = "acme.com", status = "failed" }) do
+    if failed.question == flaky.question then
+      print("   earlier attempt " .. failed.id .. " failed (retryable=" .. tostring(failed.retryable)
+            .. "): " .. tostring(failed.error))
+    end
+  end
 else
   print("4. gave up: " .. tostring(flaky_err))
 end

@@ -1,16 +1,21 @@
 #!/bin/sh
 # Installs the Debian packages a target needs, or says how to.
-# Usage: deps.sh GROUP...   (groups: base memcheck)
+# Usage: deps.sh GROUP...   (a group is scripts/deps/GROUP.txt: package names, # comments)
 # As root, missing packages are installed with apt-get; otherwise the exact
 # command is printed and the script fails, so nothing half-builds.
 set -eu
 
+here=$(dirname "$0")
+
+for group in "$@"; do
+    if [ ! -f "$here/deps/$group.txt" ]; then
+        echo "deps.sh: unknown group $group (no $here/deps/$group.txt)" >&2
+        exit 2
+    fi
+done
+
 packages_for() {
-    case "$1" in
-    base) echo "make gcc pkg-config lua5.4 liblua5.4-dev libcurl4-openssl-dev libcjson-dev libmicrohttpd-dev lua-busted lua-socket lua-dkjson ca-certificates" ;;
-    memcheck) echo "valgrind" ;;
-    *) echo "deps.sh: unknown group $1" >&2; exit 2 ;;
-    esac
+    sed -e 's/#.*//' "$here/deps/$1.txt"
 }
 
 missing=""

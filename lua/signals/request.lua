@@ -268,9 +268,12 @@ local function send(client, op, req, attempt)
 end
 
 -- A server or proxy may echo the request back in its error text; the key
--- must not reach an error object through that door either.
+-- must not reach an error object through that door either. Keys shorter
+-- than real ones (sk_live_ and more) would only mangle ordinary words.
+local MIN_SCRUBBED_KEY = 8
+
 local function without_key(text, api_key)
-  if type(text) ~= "string" or not api_key or api_key == "" then return text end
+  if type(text) ~= "string" or not api_key or #api_key < MIN_SCRUBBED_KEY then return text end
   local parts, from = {}, 1
   while true do
     local at, to = find(text, api_key, from, true)
