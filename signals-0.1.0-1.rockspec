@@ -19,10 +19,9 @@ flag and HTTP status, and polling helpers.
 dependencies = {
   "lua >= 5.1",
 }
-external_dependencies = {
-  CURL = { header = "curl/curl.h" },
-  CJSON = { header = "cjson/cJSON.h" },
-}
+-- libcurl and cJSON are found by pkg-config in the Makefile: LuaRocks'
+-- own header search does not look in Debian's multiarch include directory
+-- (/usr/include/x86_64-linux-gnu/curl), so it would refuse a working system.
 build = {
   type = "make",
   build_target = "lib",
