@@ -19,7 +19,7 @@ flag and HTTP status, and polling helpers.
 dependencies = {
   "lua >= 5.1",
 }
--- libcurl and cJSON are found by pkg-config in the Makefile: LuaRocks'
+-- libcurl, cJSON and libcrypto are found by pkg-config in the Makefile: LuaRocks'
 -- own header search does not look in Debian's multiarch include directory
 -- (/usr/include/x86_64-linux-gnu/curl), so it would refuse a working system.
 build = {
@@ -27,11 +27,11 @@ build = {
   build_target = "lib",
   build_variables = {
     CFLAGS = "$(CFLAGS)",
-    LUA = "lua$(LUA_VERSION)",
+    LUA = "$(LUA)",   -- the interpreter's path: the Makefile builds for its ABI
   },
   install_target = "install-lib",
   install_variables = {
-    LUA = "lua$(LUA_VERSION)",
+    LUA = "$(LUA)",
     LUA_LMOD = "$(LUADIR)",
     LUA_CMOD = "$(LIBDIR)",
   },

@@ -21,14 +21,14 @@
 
 #define lua_rawlen(L, i) lua_objlen((L), (i))
 
+/* LuaJIT 2.1's lauxlib.h already has luaL_newlib, luaL_setfuncs,
+ * luaL_testudata and luaL_setmetatable; plain 5.1 has none of them. LuaJIT
+ * is told apart by luaL_newlib because LUAJIT_VERSION_NUM lives in luajit.h,
+ * which lua.h does not include. */
 #ifndef luaL_newlib
 #define luaL_newlibtable(L, l) lua_createtable((L), 0, sizeof(l) / sizeof((l)[0]) - 1)
 #define luaL_newlib(L, l) (luaL_newlibtable((L), (l)), luaL_setfuncs((L), (l), 0))
-#endif
 
-/* LuaJIT 2.1 already has luaL_setfuncs, luaL_testudata and luaL_setmetatable
- * (its lauxlib.h declares them); plain 5.1 does not. */
-#if !defined(LUAJIT_VERSION_NUM) || LUAJIT_VERSION_NUM < 20100
 static inline void luaL_setfuncs(lua_State *L, const luaL_Reg *l, int nup)
 {
     luaL_checkstack(L, nup + 1, "too many upvalues");

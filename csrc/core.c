@@ -19,10 +19,13 @@ SIG_EXPORT int luaopen_signals_core(lua_State *L)
     lua_pushlightuserdata(L, NULL);
     lua_setfield(L, -2, "null");
     sig_http_register(L);
+    sig_multi_register(L);
+    sig_clock_register(L);
     sig_encode_register(L);
     sig_decode_register(L);
     sig_error_register(L);
     sig_error_body_register(L);
     sig_retry_after_register(L);
+    sig_webhook_register(L);
     return 1;
 }

@@ -20,10 +20,13 @@
 
 /* Each registers its functions into the table on top of the stack. */
 void sig_http_register(lua_State *L);        /* http.c: core.http */
+void sig_multi_register(lua_State *L);       /* multi.c: core.multi */
+void sig_clock_register(lua_State *L);       /* clock.c: core.now */
 void sig_encode_register(lua_State *L);      /* encode.c: core.encode, core.mark */
 void sig_decode_register(lua_State *L);      /* decode.c: core.decode, core.decode_page, core.kind */
 void sig_error_register(lua_State *L);       /* error.c: core.error */
 void sig_error_body_register(lua_State *L);  /* error_body.c: core.classify_error */
 void sig_retry_after_register(lua_State *L); /* retry_after.c: core.retry_after */
+void sig_webhook_register(lua_State *L);     /* webhook.c: core.hmac_sha256, core.webhook_verify, core.webhook_parse */
 
 #endif

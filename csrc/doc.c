@@ -17,7 +17,7 @@ void sig_doc_retain(sig_doc *doc)
 void sig_doc_release(sig_doc *doc)
 {
     if (doc != NULL && --doc->refs == 0) {
-        cJSON_Delete(doc->root);
+        sig_json_tree_free(&doc->tree);
         free(doc);
     }
 }
@@ -45,11 +45,17 @@ void sig_doc_init(lua_State *L)
     lua_pop(L, 1);
 }
 
-/* The tree lives outside Lua's allocator, so the collector cannot see it
- * grow: account for it as if its size (at least that of its text) had been
- * allocated in Lua, or a loop of decodes would let trees pile up between
- * cycles. Skipped when the program stopped the collector, and on plain 5.1,
- * which cannot tell whether it did. */
+/*
+ * The tree lives outside Lua's allocator, so the collector cannot see it
+ * grow: a loop of decodes that allocates little in Lua would let trees
+ * pile up between cycles. So the text's size (a third to a quarter of the
+ * tree's) is accounted as if allocated in Lua: enough for a tree to be
+ * freed within a cycle or two of its last object, where its whole size
+ * would make the collector run about twice as often (every cycle marks
+ * the program's whole heap) for memory it cannot free any sooner. Skipped
+ * when the program stopped the collector, and on plain 5.1, which cannot
+ * tell whether it did.
+ */
 static void pace_collector(lua_State *L, size_t len)
 {
 #ifdef LUA_GCISRUNNING
@@ -62,52 +68,46 @@ static void pace_collector(lua_State *L, size_t len)
 #endif
 }
 
-/* Pushes what, followed by the 1-based byte position of at in body. */
-static void push_at(lua_State *L, const char *what, const char *body, const char *at)
+/* Pushes what, followed by the 1-based byte position at in the body. */
+static void push_at(lua_State *L, const char *what, size_t at)
 {
     char position[32];
-    snprintf(position, sizeof position, "%zu", (size_t)(at - body) + 1);
+    snprintf(position, sizeof position, "%zu", at + 1);
     lua_pushfstring(L, "%s at byte %s", what, position);
-}
-
-static int is_json_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 sig_doc *sig_doc_parse(lua_State *L, const char *body, size_t len)
 {
     sig_doc **holder = lua_newuserdatauv(L, sizeof *holder, 0);
     sig_doc *doc;
-    const char *end = body;
-    const char *stop = body + len;
+    size_t at = 0;
 
     *holder = NULL;
     luaL_setmetatable(L, SIG_DOC_MT);
-    doc = malloc(sizeof *doc);
+    doc = calloc(1, sizeof *doc);
     if (doc == NULL)
         luaL_error(L, "not enough memory");
     doc->refs = 1;
-    doc->root = NULL;
     *holder = doc;
 
     if (len == 0) {
         lua_pushliteral(L, "empty body");
         goto fail;
     }
-    /* Not null-terminated mode: that one wants the terminator inside len;
-     * trailing whitespace is checked below instead. */
-    doc->root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
-    if (doc->root == NULL) {
-        push_at(L, "invalid JSON", body, end);
+    switch (sig_json_parse(&doc->tree, body, len, &at)) {
+    case SIG_JSON_OK:
+        break;
+    case SIG_JSON_INVALID:
+        push_at(L, "invalid JSON", at);
         goto fail;
-    }
-    while (end < stop && is_json_space(*end))
-        end++;
-    if (end != stop) {
-        push_at(L, "unexpected data after the JSON value", body, end);
+    case SIG_JSON_TRAILING:
+        push_at(L, "unexpected data after the JSON value", at);
         goto fail;
+    case SIG_JSON_NO_MEMORY:
+        /* The holder frees what was allocated. */
+        luaL_error(L, "not enough memory");
     }
+    doc->root = doc->tree.root;
     pace_collector(L, len);
     return doc;
 

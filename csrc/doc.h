@@ -1,6 +1,7 @@
 /*
- * The parsed document: one cJSON tree per response body, shared by every
- * object and page decoded from it, freed when the last of them is collected.
+ * The parsed document: one tree per response body (json_tree.h), shared by
+ * every object and page decoded from it, freed when the last of them is
+ * collected.
  */
 #ifndef SIGNALS_DOC_H
 #define SIGNALS_DOC_H
@@ -8,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "compat.h"
+#include "json_tree.h"
 
 /*
  * A plain reference count rather than a doc userdata that every object
@@ -19,8 +21,9 @@
  * by one thread at a time, so the count needs no atomics.
  */
 typedef struct sig_doc {
-    cJSON *root;
+    cJSON *root;        /* tree.root: read-only, never given to cJSON_Delete */
     size_t refs;
+    sig_json_tree tree;
 } sig_doc;
 
 void sig_doc_init(lua_State *L);

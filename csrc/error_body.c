@@ -6,6 +6,7 @@
  * a memory error. The JSON helpers (doc.h, json_lua.h) are decode.c's; it
  * registers their metatables before this file's function can run.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -229,12 +230,13 @@ static void set_message(lua_State *L, int res, const cJSON *message)
     }
 }
 
-/* retryAfter in seconds, a number or numeric text; anything else is ignored. */
+/* retryAfter in seconds, a number or numeric text; anything else is ignored,
+ * 1e999 too: it parses as infinity, which is no wait at all. */
 static void set_retry_after(lua_State *L, int res, const cJSON *value)
 {
     double seconds;
 
-    if (cJSON_IsNumber(value) && value->valuedouble >= 0)
+    if (cJSON_IsNumber(value) && isfinite(value->valuedouble) && value->valuedouble >= 0)
         seconds = value->valuedouble;
     else if (!cJSON_IsString(value)
              || !sig_parse_seconds(value->valuestring, strlen(value->valuestring), &seconds))

@@ -4,39 +4,26 @@
  * and error classification; this file only moves bytes and says precisely
  * what went wrong (kind, code, whether a connection had been made).
  *
- * Everything a request allocates belongs to the handle (header list,
- * buffers), so a Lua error raised while results are pushed leaks nothing:
- * the next request or close frees it. The callbacks never touch Lua.
+ * The exchange itself (options, callbacks, results) is the transfer of
+ * http.h, which core.multi shares.
  */
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
-#include "buffer.h"
-#include "core.h"
+#include "http.h"
 
 #define DEFAULT_MAX_RESPONSE ((size_t)32 * 1024 * 1024)
 /* A response buffer larger than this is released after the request rather
  * than kept for the next one. */
 #define KEEP_BUFFER_BYTES ((size_t)256 * 1024)
 
-enum abort_reason { ABORT_NONE, ABORT_TOO_LARGE, ABORT_NO_MEMORY };
-
 struct http {
-    CURL *curl; /* NULL once closed */
-    char *ca_file, *ca_path, *proxy, *user_agent;
-    size_t max_body;
-    struct curl_slist *request_headers;
-    struct sig_buf line;    /* one request header line being formatted */
-    struct sig_buf body;    /* the response body */
-    struct sig_buf headers; /* the final response's headers: "name\0value\0"... */
-    int connected;          /* the request was about to be sent: set by on_prereq */
-    enum abort_reason aborted;
-    char errbuf[CURL_ERROR_SIZE];
+    struct sig_http_config config;
+    struct sig_transfer transfer; /* transfer.curl is NULL once closed */
 };
 
 /* The request as read from Lua, before anything is sent. */
@@ -57,14 +44,14 @@ static void init_curl(void)
     curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static void reset_request_state(struct http *h)
+static void reset_request_state(struct sig_transfer *t)
 {
-    curl_slist_free_all(h->request_headers);
-    h->request_headers = NULL;
-    h->aborted = ABORT_NONE;
-    h->connected = 0;
-    h->errbuf[0] = '\0';
-    h->line.len = h->body.len = h->headers.len = 0;
+    curl_slist_free_all(t->request_headers);
+    t->request_headers = NULL;
+    t->aborted = SIG_ABORT_NONE;
+    t->connected = 0;
+    t->errbuf[0] = '\0';
+    t->line.len = t->body.len = t->headers.len = 0;
 }
 
 static void trim_buffer(struct sig_buf *b)
@@ -78,15 +65,15 @@ static void trim_buffer(struct sig_buf *b)
 
 static size_t on_body(char *data, size_t size, size_t count, void *ud)
 {
-    struct http *h = ud;
+    struct sig_transfer *t = ud;
     size_t n = size * count;
 
-    if (n > h->max_body - h->body.len) {
-        h->aborted = ABORT_TOO_LARGE;
+    if (n > t->config->max_body - t->body.len) {
+        t->aborted = SIG_ABORT_TOO_LARGE;
         return 0;
     }
-    if (!sig_buf_add(&h->body, data, n)) {
-        h->aborted = ABORT_NO_MEMORY;
+    if (!sig_buf_add(&t->body, data, n)) {
+        t->aborted = SIG_ABORT_NO_MEMORY;
         return 0;
     }
     return n;
@@ -101,14 +88,14 @@ static int is_ows(char c)
  * a 100 Continue or a proxy's CONNECT reply only the final one's remain). */
 static size_t on_header(char *data, size_t size, size_t count, void *ud)
 {
-    struct http *h = ud;
+    struct sig_transfer *t = ud;
     size_t n = size * count, len = n, i, name_len;
     const char *colon, *value;
 
     while (len > 0 && (data[len - 1] == '\r' || data[len - 1] == '\n'))
         len--;
     if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
-        h->headers.len = 0;
+        t->headers.len = 0;
         return n;
     }
     colon = memchr(data, ':', len);
@@ -125,18 +112,18 @@ static size_t on_header(char *data, size_t size, size_t count, void *ud)
         value++, len--;
     while (len > 0 && is_ows(value[len - 1]))
         len--;
-    if (!sig_buf_reserve(&h->headers, name_len + len + 2)) {
-        h->aborted = ABORT_NO_MEMORY;
+    if (!sig_buf_reserve(&t->headers, name_len + len + 2)) {
+        t->aborted = SIG_ABORT_NO_MEMORY;
         return 0;
     }
     for (i = 0; i < name_len; i++) {
         char c = data[i];
-        h->headers.data[h->headers.len++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+        t->headers.data[t->headers.len++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
     }
-    h->headers.data[h->headers.len++] = '\0';
-    memcpy(h->headers.data + h->headers.len, value, len);
-    h->headers.len += len;
-    h->headers.data[h->headers.len++] = '\0';
+    t->headers.data[t->headers.len++] = '\0';
+    memcpy(t->headers.data + t->headers.len, value, len);
+    t->headers.len += len;
+    t->headers.data[t->headers.len++] = '\0';
     return n;
 }
 
@@ -148,7 +135,7 @@ static int on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_por
     (void)local_ip;
     (void)primary_port;
     (void)local_port;
-    ((struct http *)ud)->connected = 1;
+    ((struct sig_transfer *)ud)->connected = 1;
     return CURL_PREREQFUNC_OK;
 }
 
@@ -163,9 +150,9 @@ static int on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_por
 
 /* What every request gets; re-applied after each curl_easy_reset, which
  * clears options but keeps the connection cache. */
-static CURLcode set_handle_options(struct http *h)
+static CURLcode set_handle_options(struct sig_transfer *t)
 {
-    CURL *c = h->curl;
+    CURL *c = t->curl;
 
     TRY(curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L));
     TRY(curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L));
@@ -176,22 +163,22 @@ static CURLcode set_handle_options(struct http *h)
 #endif
     TRY(curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L));
     TRY(curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L));
-    TRY(curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf));
+    TRY(curl_easy_setopt(c, CURLOPT_ERRORBUFFER, t->errbuf));
     TRY(curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body));
-    TRY(curl_easy_setopt(c, CURLOPT_WRITEDATA, h));
+    TRY(curl_easy_setopt(c, CURLOPT_WRITEDATA, t));
     TRY(curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header));
-    TRY(curl_easy_setopt(c, CURLOPT_HEADERDATA, h));
+    TRY(curl_easy_setopt(c, CURLOPT_HEADERDATA, t));
     TRY(curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_prereq));
-    TRY(curl_easy_setopt(c, CURLOPT_PREREQDATA, h));
+    TRY(curl_easy_setopt(c, CURLOPT_PREREQDATA, t));
     /* Refuses a too large announced body before it is read. */
-    TRY(curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_body));
-    TRY(curl_easy_setopt(c, CURLOPT_USERAGENT, h->user_agent));
-    if (h->ca_file != NULL)
-        TRY(curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file));
-    if (h->ca_path != NULL)
-        TRY(curl_easy_setopt(c, CURLOPT_CAPATH, h->ca_path));
-    if (h->proxy != NULL)
-        TRY(curl_easy_setopt(c, CURLOPT_PROXY, h->proxy));
+    TRY(curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->config->max_body));
+    TRY(curl_easy_setopt(c, CURLOPT_USERAGENT, t->config->user_agent));
+    if (t->config->ca_file != NULL)
+        TRY(curl_easy_setopt(c, CURLOPT_CAINFO, t->config->ca_file));
+    if (t->config->ca_path != NULL)
+        TRY(curl_easy_setopt(c, CURLOPT_CAPATH, t->config->ca_path));
+    if (t->config->proxy != NULL)
+        TRY(curl_easy_setopt(c, CURLOPT_PROXY, t->config->proxy));
     return CURLE_OK;
 }
 
@@ -203,18 +190,18 @@ static long milliseconds(double seconds)
     return ms >= 2147483647.0 ? 2147483647L : (long)ms;
 }
 
-static CURLcode set_request_options(struct http *h, const struct request *r)
+static CURLcode set_request_options(struct sig_transfer *t, const struct request *r)
 {
-    CURL *c = h->curl;
+    CURL *c = t->curl;
     int is_get = strcmp(r->method, "GET") == 0;
 
     TRY(curl_easy_setopt(c, CURLOPT_URL, r->url));
-    TRY(curl_easy_setopt(c, CURLOPT_HTTPHEADER, h->request_headers));
+    TRY(curl_easy_setopt(c, CURLOPT_HTTPHEADER, t->request_headers));
     if (r->body != NULL || !is_get) {
         /* POST, PUT, PATCH and DELETE carry the body (or an empty one, so
          * that Content-Length: 0 is sent). */
         TRY(curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len));
-        TRY(curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->body != NULL ? r->body : ""));
+        TRY(curl_easy_setopt(c, CURLOPT_COPYPOSTFIELDS, r->body != NULL ? r->body : ""));
     }
     if (strcmp(r->method, "POST") != 0 && !(is_get && r->body == NULL))
         TRY(curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, r->method));
@@ -293,7 +280,7 @@ static const char *curl_code_name(CURLcode rc)
     }
 }
 
-static int push_curl_error(lua_State *L, struct http *h, const struct request *r, CURLcode rc)
+static int push_curl_error(lua_State *L, struct sig_transfer *t, CURLcode rc)
 {
     char message[CURL_ERROR_SIZE + 96], code[32];
     const char *name = curl_code_name(rc);
@@ -302,56 +289,58 @@ static int push_curl_error(lua_State *L, struct http *h, const struct request *r
         /* Before the connection was up, the connect timeout fired unless
          * the total one is the shorter; without one of its own the connect
          * phase has libcurl's default of 300 s. */
-        double connect_limit = r->connect_timeout > 0 ? r->connect_timeout : 300;
-        int connect = !h->connected && (r->timeout <= 0 || connect_limit <= r->timeout);
+        double connect_limit = t->connect_timeout > 0 ? t->connect_timeout : 300;
+        int connect = !t->connected && (t->timeout <= 0 || connect_limit <= t->timeout);
 
         snprintf(message, sizeof message, "%s timeout: %s within %g s",
                  connect ? "connect" : "total",
-                 connect ? "no connection" : h->connected ? "no complete response" : "no response",
-                 connect ? connect_limit : r->timeout);
-        return push_error(L, "timeout", "OPERATION_TIMEDOUT", message, h->connected);
+                 connect ? "no connection" : t->connected ? "no complete response" : "no response",
+                 connect ? connect_limit : t->timeout);
+        return push_error(L, "timeout", "OPERATION_TIMEDOUT", message, t->connected);
     }
-    if (h->aborted == ABORT_TOO_LARGE || rc == CURLE_FILESIZE_EXCEEDED) {
+    if (t->aborted == SIG_ABORT_TOO_LARGE || rc == CURLE_FILESIZE_EXCEEDED) {
         snprintf(message, sizeof message, "response body larger than max_response_bytes (%zu bytes)",
-                 h->max_body);
-        return push_error(L, "network", "RESPONSE_TOO_LARGE", message, h->connected);
+                 t->config->max_body);
+        return push_error(L, "network", "RESPONSE_TOO_LARGE", message, t->connected);
     }
-    if (h->aborted == ABORT_NO_MEMORY)
+    if (t->aborted == SIG_ABORT_NO_MEMORY)
         return push_error(L, "network", "OUT_OF_MEMORY", "not enough memory for the response",
-                          h->connected);
+                          t->connected);
     if (name == NULL) {
         snprintf(code, sizeof code, "CURLE_%d", (int)rc);
         name = code;
     }
     snprintf(message, sizeof message, "%s",
-             h->errbuf[0] != '\0' ? h->errbuf : curl_easy_strerror(rc));
+             t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(rc));
     /* A URL libcurl cannot use is the caller's mistake: retrying it is
      * pointless, so it is not reported as a network failure. */
     if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL)
         return push_error(L, "invalid_request", name, message, 0);
-    return push_error(L, "network", name, message, h->connected);
+    return push_error(L, "network", name, message, t->connected);
 }
 
-static int push_response(lua_State *L, struct http *h)
+static int push_response(lua_State *L, struct sig_transfer *t)
 {
     long status = 0;
     size_t i = 0;
 
-    curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
     lua_createtable(L, 0, 3);
     lua_pushinteger(L, (lua_Integer)status);
     lua_setfield(L, -2, "status");
     lua_newtable(L);
-    while (i < h->headers.len) {
-        const char *name = h->headers.data + i;
+    while (i < t->headers.len) {
+        const char *name = t->headers.data + i;
         const char *value = name + strlen(name) + 1;
 
-        i = (size_t)(value - h->headers.data) + strlen(value) + 1;
+        i = (size_t)(value - t->headers.data) + strlen(value) + 1;
         lua_getfield(L, -1, name);
-        if (lua_isnil(L, -1)) {
+        /* An empty repetition is an empty list element (RFC 9110 §5.6.1):
+         * joined, it would leave "3, " where a reader expects "3". */
+        if (lua_isnil(L, -1) || lua_rawlen(L, -1) == 0) {
             lua_pop(L, 1);
             lua_pushstring(L, value);
-        } else {
+        } else if (*value != '\0') {
             lua_pushliteral(L, ", ");
             lua_pushstring(L, value);
             lua_concat(L, 3);
@@ -359,7 +348,7 @@ static int push_response(lua_State *L, struct http *h)
         lua_setfield(L, -2, name);
     }
     lua_setfield(L, -2, "headers");
-    lua_pushlstring(L, h->body.data != NULL ? h->body.data : "", h->body.len);
+    lua_pushlstring(L, t->body.data != NULL ? t->body.data : "", t->body.len);
     lua_setfield(L, -2, "body");
     return 1;
 }
@@ -378,10 +367,10 @@ static int has_byte(const char *s, size_t n, const char *bytes)
     return 0;
 }
 
-/* Builds h->request_headers from req.headers (at idx, may be nil). NULL on
+/* Builds t->request_headers from req.headers (at idx, may be nil). NULL on
  * success, else why the headers were refused. Values never appear in the
  * reason: one of them is the API key. */
-static const char *build_headers(lua_State *L, struct http *h, int idx)
+static const char *build_headers(lua_State *L, struct sig_transfer *t, int idx)
 {
     struct curl_slist *list;
 
@@ -391,7 +380,7 @@ static const char *build_headers(lua_State *L, struct http *h, int idx)
     list = curl_slist_append(NULL, "Expect:");
     if (list == NULL)
         return "not enough memory";
-    h->request_headers = list;
+    t->request_headers = list;
     list = curl_slist_append(list, "Content-Type:");
     if (list == NULL)
         return "not enough memory";
@@ -417,15 +406,15 @@ static const char *build_headers(lua_State *L, struct http *h, int idx)
         if (has_byte(value, value_len, "\r\n"))
             return "header value contains CR, LF or NUL";
         /* libcurl reads "Name:" as "remove Name" and "Name;" as empty. */
-        h->line.len = 0;
-        if (!sig_buf_add(&h->line, name, name_len)
-            || !sig_buf_add(&h->line, value_len > 0 ? ": " : ";", value_len > 0 ? 2 : 1)
-            || !sig_buf_add(&h->line, value, value_len) || !sig_buf_addc(&h->line, '\0'))
+        t->line.len = 0;
+        if (!sig_buf_add(&t->line, name, name_len)
+            || !sig_buf_add(&t->line, value_len > 0 ? ": " : ";", value_len > 0 ? 2 : 1)
+            || !sig_buf_add(&t->line, value, value_len) || !sig_buf_addc(&t->line, '\0'))
             return "not enough memory";
-        list = curl_slist_append(h->request_headers, h->line.data);
+        list = curl_slist_append(t->request_headers, t->line.data);
         if (list == NULL)
             return "not enough memory";
-        h->request_headers = list;
+        t->request_headers = list;
         lua_pop(L, 1);
     }
     return NULL;
@@ -445,8 +434,8 @@ static const char *read_seconds(lua_State *L, int idx, const char *name, double 
 }
 
 /* Fills r from the request table at idx, leaving what it reads on the
- * stack (the body and URL must outlive the transfer). */
-static const char *read_request(lua_State *L, struct http *h, int idx, struct request *r)
+ * stack until the options are set (libcurl copies them). */
+static const char *read_request(lua_State *L, struct sig_transfer *t, int idx, struct request *r)
 {
     static const char *const methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE", NULL };
     const char *problem;
@@ -475,83 +464,69 @@ static const char *read_request(lua_State *L, struct http *h, int idx, struct re
         || (problem = read_seconds(L, idx, "connect_timeout", &r->connect_timeout)) != NULL)
         return problem;
     lua_getfield(L, idx, "headers");
-    return build_headers(L, h, lua_gettop(L));
+    return build_headers(L, t, lua_gettop(L));
 }
 
-/* ---- the handle ------------------------------------------------------- */
+/* ---- the transfer (http.h) -------------------------------------------- */
 
-static struct http *check_http(lua_State *L)
+
+int sig_http_refuse(lua_State *L, const char *message)
 {
-    return (struct http *)luaL_checkudata(L, 1, SIG_HTTP_MT);
+    return push_error(L, "invalid_request", NULL, message, 0);
 }
 
-static int l_request(lua_State *L)
+CURLcode sig_transfer_setup(lua_State *L, struct sig_transfer *t, int idx, const char **refused)
 {
-    struct http *h = check_http(L);
     struct request r;
-    const char *problem;
+    int top = lua_gettop(L);
     CURLcode rc;
-    int nret;
 
-    luaL_checktype(L, 2, LUA_TTABLE);
-    lua_settop(L, 2);
-    if (h->curl == NULL)
-        return push_error(L, "invalid_request", NULL, "client is closed", 0);
-    reset_request_state(h);
-    problem = read_request(L, h, 2, &r);
-    if (problem != NULL)
-        return push_error(L, "invalid_request", NULL, problem, 0);
+    reset_request_state(t);
+    *refused = read_request(L, t, idx, &r);
+    if (*refused != NULL) {
+        lua_settop(L, top);
+        return CURLE_OK;
+    }
+    t->timeout = r.timeout;
+    t->connect_timeout = r.connect_timeout;
+    curl_easy_reset(t->curl);
+    rc = set_handle_options(t);
+    if (rc == CURLE_OK)
+        rc = set_request_options(t, &r);
+    lua_settop(L, top);
+    return rc;
+}
 
-    curl_easy_reset(h->curl);
-    rc = set_handle_options(h);
-    if (rc == CURLE_OK)
-        rc = set_request_options(h, &r);
-    if (rc == CURLE_OK)
-        rc = curl_easy_perform(h->curl);
-    nret = rc == CURLE_OK ? push_response(L, h) : push_curl_error(L, h, &r, rc);
-    curl_slist_free_all(h->request_headers);
-    h->request_headers = NULL;
-    trim_buffer(&h->body);
-    trim_buffer(&h->headers);
+int sig_transfer_result(lua_State *L, struct sig_transfer *t, CURLcode rc)
+{
+    int nret = rc == CURLE_OK ? push_response(L, t) : push_curl_error(L, t, rc);
+
+    curl_slist_free_all(t->request_headers);
+    t->request_headers = NULL;
+    trim_buffer(&t->body);
+    trim_buffer(&t->headers);
     return nret;
 }
 
-/* close, __gc and __close: safe to call any number of times. */
-static int l_close(lua_State *L)
+void sig_transfer_release(struct sig_transfer *t)
 {
-    struct http *h = check_http(L);
-
-    if (h->curl != NULL)
-        curl_easy_cleanup(h->curl);
-    h->curl = NULL;
-    reset_request_state(h);
-    sig_buf_free(&h->line);
-    sig_buf_free(&h->body);
-    sig_buf_free(&h->headers);
-    free(h->ca_file);
-    free(h->ca_path);
-    free(h->proxy);
-    free(h->user_agent);
-    h->ca_file = h->ca_path = h->proxy = h->user_agent = NULL;
-    return 0;
+    if (t->curl != NULL)
+        curl_easy_cleanup(t->curl);
+    t->curl = NULL;
+    reset_request_state(t);
+    sig_buf_free(&t->line);
+    sig_buf_free(&t->body);
+    sig_buf_free(&t->headers);
 }
 
-static int l_tostring(lua_State *L)
-{
-    struct http *h = check_http(L);
-
-    lua_pushstring(L, h->curl != NULL ? "signals.http (open)" : "signals.http (closed)");
-    return 1;
-}
-
-/* opts[name] as a malloc'd copy, or NULL when absent. */
-static char *string_option(lua_State *L, const char *name)
+/* opts[name] (opts at idx) as a malloc'd copy, or NULL when absent. */
+static char *string_option(lua_State *L, int idx, const char *name)
 {
     size_t len;
     const char *s;
     char *copy;
 
-    lua_getfield(L, 1, name);
+    lua_getfield(L, idx, name);
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
         return NULL;
@@ -580,9 +555,28 @@ static char *default_user_agent(void)
     return ua;
 }
 
-static int l_http(lua_State *L)
+static void read_config(lua_State *L, int idx, struct sig_http_config *c)
 {
-    struct http *h;
+    c->max_body = DEFAULT_MAX_RESPONSE;
+    lua_getfield(L, idx, "max_response_bytes");
+    if (!lua_isnil(L, -1)) {
+        lua_Number n = lua_tonumber(L, -1);
+        if (lua_type(L, -1) != LUA_TNUMBER || !(n >= 1) || n != floor(n))
+            luaL_error(L, "http option max_response_bytes must be a positive integer");
+        c->max_body = n >= (lua_Number)SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)n;
+    }
+    lua_pop(L, 1);
+    c->ca_file = string_option(L, idx, "ca_file");
+    c->ca_path = string_option(L, idx, "ca_path");
+    c->proxy = string_option(L, idx, "proxy");
+    c->user_agent = string_option(L, idx, "user_agent");
+    if (c->user_agent == NULL && (c->user_agent = default_user_agent()) == NULL)
+        luaL_error(L, "not enough memory");
+}
+
+void *sig_http_handle_new(lua_State *L, size_t size, const char *metatable, size_t config_offset)
+{
+    void *handle;
 
     if (lua_isnoneornil(L, 1)) {
         lua_settop(L, 0);
@@ -592,32 +586,89 @@ static int l_http(lua_State *L)
     lua_settop(L, 1);
     pthread_once(&curl_once, init_curl);
     if (curl_init_result != CURLE_OK)
-        return luaL_error(L, "libcurl initialisation failed: %s",
-                          curl_easy_strerror(curl_init_result));
-
+        luaL_error(L, "libcurl initialisation failed: %s", curl_easy_strerror(curl_init_result));
     /* Collectable from here on: a raised error below frees what is set. */
-    h = (struct http *)lua_newuserdatauv(L, sizeof *h, 0);
-    memset(h, 0, sizeof *h);
-    luaL_setmetatable(L, SIG_HTTP_MT);
-    h->max_body = DEFAULT_MAX_RESPONSE;
-    lua_getfield(L, 1, "max_response_bytes");
-    if (!lua_isnil(L, -1)) {
-        lua_Number n = lua_tonumber(L, -1);
-        if (lua_type(L, -1) != LUA_TNUMBER || !(n >= 1) || n != floor(n))
-            return luaL_error(L, "http option max_response_bytes must be a positive integer");
-        h->max_body = n >= (lua_Number)SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)n;
-    }
-    lua_pop(L, 1);
-    h->ca_file = string_option(L, "ca_file");
-    h->ca_path = string_option(L, "ca_path");
-    h->proxy = string_option(L, "proxy");
-    h->user_agent = string_option(L, "user_agent");
-    if (h->user_agent == NULL && (h->user_agent = default_user_agent()) == NULL)
-        return luaL_error(L, "not enough memory");
-    h->curl = curl_easy_init();
-    if (h->curl == NULL)
+    handle = lua_newuserdatauv(L, size, 0);
+    memset(handle, 0, size);
+    luaL_setmetatable(L, metatable);
+    read_config(L, 1, (struct sig_http_config *)((char *)handle + config_offset));
+    return handle;
+}
+
+void sig_http_config_free(struct sig_http_config *c)
+{
+    free(c->ca_file);
+    free(c->ca_path);
+    free(c->proxy);
+    free(c->user_agent);
+    c->ca_file = c->ca_path = c->proxy = c->user_agent = NULL;
+}
+
+/* ---- the handle ------------------------------------------------------- */
+
+static struct http *check_http(lua_State *L)
+{
+    return (struct http *)luaL_checkudata(L, 1, SIG_HTTP_MT);
+}
+
+static int l_request(lua_State *L)
+{
+    struct http *h = check_http(L);
+    const char *refused;
+    CURLcode rc;
+
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    if (h->transfer.curl == NULL)
+        return sig_http_refuse(L, "client is closed");
+    rc = sig_transfer_setup(L, &h->transfer, 2, &refused);
+    if (refused != NULL)
+        return sig_http_refuse(L, refused);
+    if (rc == CURLE_OK)
+        rc = curl_easy_perform(h->transfer.curl);
+    return sig_transfer_result(L, &h->transfer, rc);
+}
+
+/* close, __gc and __close: safe to call any number of times. */
+static int l_close(lua_State *L)
+{
+    struct http *h = check_http(L);
+
+    sig_transfer_release(&h->transfer);
+    sig_http_config_free(&h->config);
+    return 0;
+}
+
+static int l_tostring(lua_State *L)
+{
+    struct http *h = check_http(L);
+
+    lua_pushstring(L, h->transfer.curl != NULL ? "signals.http (open)" : "signals.http (closed)");
+    return 1;
+}
+
+static int l_http(lua_State *L)
+{
+    struct http *h = sig_http_handle_new(L, sizeof *h, SIG_HTTP_MT, offsetof(struct http, config));
+
+    h->transfer.config = &h->config;
+    h->transfer.curl = curl_easy_init();
+    if (h->transfer.curl == NULL)
         return luaL_error(L, "curl_easy_init failed");
     return 1;
+}
+
+void sig_http_handle_type(lua_State *L, const char *metatable, const luaL_Reg *methods,
+                          lua_CFunction close)
+{
+    luaL_newmetatable(L, metatable);
+    lua_newtable(L);
+    luaL_setfuncs(L, methods, 0);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, close);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, close);
+    lua_setfield(L, -2, "__close");
 }
 
 void sig_http_register(lua_State *L)
@@ -628,14 +679,7 @@ void sig_http_register(lua_State *L)
         { NULL, NULL },
     };
 
-    luaL_newmetatable(L, SIG_HTTP_MT);
-    lua_newtable(L);
-    luaL_setfuncs(L, methods, 0);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, l_close);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, l_close);
-    lua_setfield(L, -2, "__close");
+    sig_http_handle_type(L, SIG_HTTP_MT, methods, l_close);
     lua_pushcfunction(L, l_tostring);
     lua_setfield(L, -2, "__tostring");
     lua_pop(L, 1);

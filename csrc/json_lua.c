@@ -16,9 +16,17 @@
 
 const cJSON *sig_json_field(const cJSON *object, const char *name)
 {
-    if (!cJSON_IsObject(object))
+    const cJSON *child;
+
+    if (!sig_json_is(object, cJSON_Object))
         return NULL;
-    return cJSON_GetObjectItemCaseSensitive(object, name);
+    /* cJSON_GetObjectItemCaseSensitive, with the first bytes compared
+     * before a call to strcmp: most members differ there. */
+    cJSON_ArrayForEach(child, object) {
+        if (child->string != NULL && child->string[0] == name[0] && strcmp(child->string, name) == 0)
+            return child;
+    }
+    return NULL;
 }
 
 const char *sig_json_string(const cJSON *object, const char *name)
@@ -50,11 +58,27 @@ void sig_json_push_number(lua_State *L, double d)
         lua_pushnumber(L, (lua_Number)d);
 }
 
+/* lua_pushstring also looks the pointer up in a cache of recent strings
+ * (two strcmp calls), which never hits for strings of a fresh tree. */
+static void push_c_string(lua_State *L, const char *s)
+{
+    lua_pushlstring(L, s, strlen(s));
+}
+
+/* One level of a table uses at most four slots, checked where a level
+ * begins (a C function has room for a scalar anyway); the parser caps the
+ * depth at CJSON_NESTING_LIMIT, so the C recursion is bounded too. */
+static void check_stack(lua_State *L)
+{
+    luaL_checkstack(L, 4, "JSON nested too deeply");
+}
+
 static void push_array(lua_State *L, const cJSON *array)
 {
     const cJSON *child;
     int i = 0;
 
+    check_stack(L);
     lua_createtable(L, cJSON_GetArraySize(array), 0);
     cJSON_ArrayForEach(child, array) {
         sig_json_push(L, child);
@@ -66,9 +90,10 @@ static void push_object(lua_State *L, const cJSON *object)
 {
     const cJSON *child;
 
+    check_stack(L);
     lua_createtable(L, 0, cJSON_GetArraySize(object));
     cJSON_ArrayForEach(child, object) {
-        lua_pushstring(L, child->string);
+        push_c_string(L, child->string);
         lua_pushvalue(L, -1);
         lua_rawget(L, -3);
         if (!lua_isnil(L, -1)) {
@@ -83,21 +108,26 @@ static void push_object(lua_State *L, const cJSON *object)
 
 void sig_json_push(lua_State *L, const cJSON *item)
 {
-    /* One level uses at most four slots; cJSON caps the depth at
-     * CJSON_NESTING_LIMIT, so the C recursion is bounded too. */
-    luaL_checkstack(L, 4, "JSON nested too deeply");
-    if (cJSON_IsObject(item))
+    switch (item->type & 0xFF) {
+    case cJSON_Object:
         push_object(L, item);
-    else if (cJSON_IsArray(item))
+        break;
+    case cJSON_Array:
         push_array(L, item);
-    else if (cJSON_IsString(item))
-        lua_pushstring(L, item->valuestring);
-    else if (cJSON_IsNumber(item))
+        break;
+    case cJSON_String:
+        push_c_string(L, item->valuestring);
+        break;
+    case cJSON_Number:
         sig_json_push_number(L, item->valuedouble);
-    else if (cJSON_IsBool(item))
-        lua_pushboolean(L, cJSON_IsTrue(item));
-    else
+        break;
+    case cJSON_True:
+    case cJSON_False:
+        lua_pushboolean(L, (item->type & 0xFF) == cJSON_True);
+        break;
+    default:
         lua_pushlightuserdata(L, NULL);
+    }
 }
 
 static int text_gc(lua_State *L)

@@ -35,6 +35,13 @@ const cJSON *sig_json_field(const cJSON *object, const char *name);
 /* The member's string, or NULL when absent or not a string. */
 const char *sig_json_string(const cJSON *object, const char *name);
 
+/* cJSON_IsObject(item) and the like, inline: these tests run for every
+ * value converted. item may be NULL. */
+static inline int sig_json_is(const cJSON *item, int type)
+{
+    return item != NULL && (item->type & 0xFF) == type;
+}
+
 /* "object", "array", "string", "number", "boolean" or "null". */
 const char *sig_json_typename(const cJSON *item);
 

@@ -1,8 +1,8 @@
 /*
  * Object userdata. An object is a pointer into its document's tree: fields
  * are converted only when read (most callers read a few fields of a signal,
- * not all of them), then cached so that a table field is the same table on
- * every read.
+ * not all of them), and a table field is cached so that it is the same
+ * table on every read.
  */
 #include <string.h>
 
@@ -89,7 +89,7 @@ void sig_cache_set(lua_State *L, int ud, int *cached, int key)
     if (*cached) {
         lua_getiuservalue(L, ud, 1);
     } else {
-        lua_newtable(L);
+        lua_createtable(L, 0, 2);
         lua_pushvalue(L, -1);
         lua_setiuservalue(L, ud, 1);
         *cached = 1;
@@ -100,38 +100,65 @@ void sig_cache_set(lua_State *L, int ud, int *cached, int key)
     lua_pop(L, 1);
 }
 
-int sig_field_push(lua_State *L, int ud, int *cached, const cJSON *node, int key)
+int sig_field_push(lua_State *L, int ud, int *cached, const cJSON *node, int key, const char *name)
 {
-    const cJSON *item;
-    const char *name;
-    size_t len;
+    const cJSON *item = sig_json_field(node, name);
 
-    if (lua_type(L, key) != LUA_TSTRING)
-        return 0;
-    name = lua_tolstring(L, key, &len);
-    if (strlen(name) != len)
-        return 0; /* cJSON keys cannot hold a NUL */
-    if (sig_cache_get(L, ud, *cached, key))
-        return 1;
-    item = sig_json_field(node, name);
     if (item == NULL)
         return 0;
+    /* Only tables are cached (a table field must be the same table on every
+     * read); other values cost less to convert again than to cache. */
+    if (!sig_json_is(item, cJSON_Object) && !sig_json_is(item, cJSON_Array)) {
+        sig_json_push(L, item);
+        return 1;
+    }
+    if (sig_cache_get(L, ud, *cached, key))
+        return 1;
     sig_json_push(L, item);
     sig_cache_set(L, ud, cached, key);
     return 1;
 }
 
+/*
+ * What __index needs on every field read, kept in its first upvalue: the
+ * metatable, to recognise objects (__index can be called directly, as
+ * getmetatable(obj).__index(x, k)) without luaL_checkudata's registry
+ * lookup, and the first bytes of the method names, so that most keys are
+ * known not to be methods without a lookup in the method tables.
+ */
+struct index_info {
+    const void *metatable;
+    unsigned char method_start[256];
+};
+
+/* The method tables of the kinds follow the index_info upvalue. */
+#define INFO_UPVALUE 1
+#define METHODS_UPVALUE(kind) ((kind) + 2)
+
 static int object_index(lua_State *L)
 {
-    sig_object *o = check_object(L, 1);
+    const struct index_info *info = lua_touserdata(L, lua_upvalueindex(INFO_UPVALUE));
+    sig_object *o = lua_touserdata(L, 1);
+    const char *name;
+    size_t len;
 
-    /* Methods first: one table per kind, as upvalues in kind order. */
-    lua_pushvalue(L, 2);
-    lua_rawget(L, lua_upvalueindex(o->kind + 1));
-    if (!lua_isnil(L, -1))
-        return 1;
-    lua_pop(L, 1);
-    return sig_field_push(L, 1, &o->cached, o->node, 2);
+    if (o == NULL || !lua_getmetatable(L, 1) || lua_topointer(L, -1) != info->metatable
+        || o->node == NULL)
+        check_object(L, 1); /* raises */
+    if (lua_type(L, 2) != LUA_TSTRING)
+        return 0;
+    name = lua_tolstring(L, 2, &len);
+    /* Methods first. What is pushed stays below the result, which is
+     * returned from the top. */
+    if (info->method_start[(unsigned char)name[0]]) {
+        lua_pushvalue(L, 2);
+        lua_rawget(L, lua_upvalueindex(METHODS_UPVALUE(o->kind)));
+        if (!lua_isnil(L, -1))
+            return 1;
+    }
+    if (strlen(name) != len)
+        return 0; /* cJSON keys cannot hold a NUL */
+    return sig_field_push(L, 1, &o->cached, o->node, 2, name);
 }
 
 static int object_gc(lua_State *L)
@@ -303,16 +330,26 @@ void sig_object_init(lua_State *L)
     };
     /* Extra methods by kind, in enum sig_kind order. */
     static const luaL_Reg *const extra[] = { signal, research, NULL, NULL };
+    const luaL_Reg *m;
+    struct index_info *info;
     int kind;
 
     luaL_newmetatable(L, SIG_OBJECT_MT);
+    info = lua_newuserdatauv(L, sizeof *info, 0);
+    memset(info, 0, sizeof *info);
+    info->metatable = lua_topointer(L, -2);
     for (kind = SIG_KIND_SIGNAL; kind <= SIG_KIND_OBJECT; kind++) {
         lua_newtable(L);
         luaL_setfuncs(L, common, 0);
         if (extra[kind] != NULL)
             luaL_setfuncs(L, extra[kind], 0);
     }
-    lua_pushcclosure(L, object_index, SIG_KIND_OBJECT + 1);
+    for (m = common; m->name != NULL; m++)
+        info->method_start[(unsigned char)m->name[0]] = 1;
+    for (kind = SIG_KIND_SIGNAL; kind <= SIG_KIND_OBJECT; kind++)
+        for (m = extra[kind]; m != NULL && m->name != NULL; m++)
+            info->method_start[(unsigned char)m->name[0]] = 1;
+    lua_pushcclosure(L, object_index, METHODS_UPVALUE(SIG_KIND_OBJECT));
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, object_gc);
     lua_setfield(L, -2, "__gc");

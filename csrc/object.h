@@ -41,9 +41,11 @@ int sig_cache_get(lua_State *L, int ud, int cached, int key);
 /* Caches the value on top of the stack under key, leaving it on top. */
 void sig_cache_set(lua_State *L, int ud, int *cached, int key);
 
-/* Pushes node's member named by the string at key, cached, and returns 1;
- * returns 0 and pushes nothing when there is no such member. */
-int sig_field_push(lua_State *L, int ud, int *cached, const cJSON *node, int key);
+/* Pushes node's member called name (the string at key, which holds no NUL),
+ * cached, and returns 1; returns 0 and pushes nothing when there is no
+ * such member. */
+int sig_field_push(lua_State *L, int ud, int *cached, const cJSON *node, int key,
+                   const char *name);
 
 /*
  * answer.c: the node holding a signal's answer, unwrapped from its typed

@@ -117,8 +117,8 @@ static int push_items(lua_State *L, sig_page *p)
 static int page_index(lua_State *L)
 {
     sig_page *p = check_page(L, 1);
-    size_t len = 0;
-    const char *key = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, &len) : "";
+    size_t len;
+    const char *key;
     double number;
 
     lua_pushvalue(L, 2);
@@ -126,6 +126,9 @@ static int page_index(lua_State *L)
     if (!lua_isnil(L, -1))
         return 1;
     lua_pop(L, 1);
+    if (lua_type(L, 2) != LUA_TSTRING)
+        return 0;
+    key = lua_tolstring(L, 2, &len);
     if (strlen(key) != len)
         return 0; /* no JSON name holds a NUL */
     if (strcmp(key, "items") == 0)
@@ -134,7 +137,7 @@ static int page_index(lua_State *L)
         lua_pushboolean(L, page_has_more(p));
         return 1;
     }
-    if (sig_field_push(L, 1, &p->cached, p->doc->root, 2))
+    if (sig_field_push(L, 1, &p->cached, p->doc->root, 2, key))
         return 1;
     /* Not in the envelope: what the request said, or what the page shows. */
     if ((strcmp(key, "limit") == 0 && page_limit(p, &number))

@@ -138,7 +138,6 @@ void research_by_external(struct call *c, struct reply *r)
 
 /* ---- search ---- */
 
-#define POOL_SIZE 60
 #define SEARCH_LIMIT_DEFAULT 25
 #define SEARCH_LIMIT_MAX 100
 #define SEARCH_OFFSET_MAX 1000000000L
@@ -179,7 +178,7 @@ static const char *first_name(int i) { return FIRST_NAMES[i % COUNT(FIRST_NAMES)
 static const char *last_name(int i) { return LAST_NAMES[i / COUNT(FIRST_NAMES)]; }
 static const char *role(int i) { return ROLES[i % COUNT(ROLES)].role; }
 
-static cJSON *pool_contact(int i)
+cJSON *pool_contact(int i)
 {
     const char *company = COMPANIES[i % COUNT(COMPANIES)].name;
     char *full = xasprintf("%s %s", first_name(i), last_name(i));
@@ -209,37 +208,7 @@ static cJSON *pool_contact(int i)
     return o;
 }
 
-/* An optional member that must be an array of strings. */
-static const cJSON *string_array(const cJSON *body, const char *key, cJSON *fields)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, key);
-    if (!v || cJSON_IsNull(v))
-        return NULL;
-    bool ok = cJSON_IsArray(v);
-    for (const cJSON *e = ok ? v->child : NULL; e; e = e->next)
-        ok = ok && cJSON_IsString(e);
-    if (!ok) {
-        field_error(fields, key, "'%s' must be an array of strings", key);
-        return NULL;
-    }
-    return v;
-}
-
-static long optional_whole(const cJSON *body, const char *key, long min, long max, long dflt,
-                           cJSON *fields)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, key);
-    if (!v || cJSON_IsNull(v))
-        return dflt;
-    if (!json_whole(v, (double)min, (double)max)) {
-        field_error(fields, key, "'%s' must be a whole number between %ld and %ld", key, min,
-                    max);
-        return dflt;
-    }
-    return (long)v->valuedouble;
-}
-
-static bool title_matches(int i, const cJSON *titles)
+bool pool_title_matches(int i, const cJSON *titles)
 {
     const cJSON *t;
     cJSON_ArrayForEach(t, titles)
@@ -257,23 +226,15 @@ void contacts_search(struct call *c, struct reply *r)
     const char *first = optional_string(body, "firstName", fields);
     const char *last = optional_string(body, "lastName", fields);
     optional_string(body, "keywords", fields);
-    const cJSON *titles = string_array(body, "jobTitles", fields);
-    string_array(body, "companyLinkedInUrls", fields);
-    string_array(body, "seniorityLevels", fields);
-    const cJSON *departments = string_array(body, "departments", fields);
-    const cJSON *countries = string_array(body, "countries", fields);
+    const cJSON *titles = string_array(body, "jobTitles", NULL, fields);
+    string_array(body, "companyLinkedInUrls", NULL, fields);
+    string_array(body, "seniorityLevels", NULL, fields);
+    const cJSON *departments = string_array(body, "departments", NULL, fields);
+    country_codes(body, "countries", NULL, fields);
     const cJSON *e;
     cJSON_ArrayForEach(e, departments) {
         if (enum_index(DEPARTMENTS, e->valuestring) < 0) {
             field_error(fields, "departments", "invalid value: %s", e->valuestring);
-            break;
-        }
-    }
-    cJSON_ArrayForEach(e, countries) {
-        const char *cc = e->valuestring;
-        if (strlen(cc) != 2 || !isupper((unsigned char)cc[0]) || !isupper((unsigned char)cc[1])) {
-            field_error(fields, "countries",
-                        "invalid value: %s (use ISO 3166-1 alpha-2 codes such as US)", cc);
             break;
         }
     }
@@ -291,9 +252,9 @@ void contacts_search(struct call *c, struct reply *r)
     cJSON *out = cJSON_CreateObject();
     cJSON *items = cJSON_AddArrayToObject(out, "items");
     long total = 0;
-    for (int i = 0; i < POOL_SIZE; i++) {
+    for (int i = 0; i < CONTACT_POOL_SIZE; i++) {
         if ((first && !str_ieq(first, first_name(i))) || (last && !str_ieq(last, last_name(i))) ||
-            !title_matches(i, titles))
+            !pool_title_matches(i, titles))
             continue;
         if (total >= offset && total < offset + limit)
             cJSON_AddItemToArray(items, pool_contact(i));

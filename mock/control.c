@@ -22,17 +22,6 @@ static void only_members(const cJSON *obj, const char *const *allowed, cJSON *fi
             field_error(fields, m->string, "unknown member '%s'", m->string);
 }
 
-/* Answers 400 when `fields` holds failures; frees it otherwise. */
-static bool fields_ok(cJSON *fields, struct reply *r)
-{
-    if (cJSON_GetArraySize(fields) > 0) {
-        reply_validation(r, fields);
-        return false;
-    }
-    cJSON_Delete(fields);
-    return true;
-}
-
 void control_reset(struct call *c, struct reply *r)
 {
     struct mock *m = c->m;
@@ -51,7 +40,8 @@ void control_requests(struct call *c, struct reply *r)
 
 void control_config(struct call *c, struct reply *r)
 {
-    static const char *const allowed[] = { "delay_ms", "rate_limit", "credits", NULL };
+    static const char *const allowed[] = { "delay_ms", "rate_limit", "credits", "connectors",
+                                           NULL };
     cJSON *body = call_json_object(c, r);
     if (!body)
         return;
@@ -59,12 +49,15 @@ void control_config(struct call *c, struct reply *r)
     const cJSON *delay = cJSON_GetObjectItemCaseSensitive(body, "delay_ms");
     const cJSON *credits = cJSON_GetObjectItemCaseSensitive(body, "credits");
     const cJSON *limit = cJSON_GetObjectItemCaseSensitive(body, "rate_limit");
+    const cJSON *connectors = cJSON_GetObjectItemCaseSensitive(body, "connectors");
     only_members(body, allowed, fields);
     if (delay && !json_whole(delay, 0, DELAY_MAX_MS))
         field_error(fields, "delay_ms", "must be a whole number of milliseconds >= 0");
     if (credits && !json_whole(credits, 0, 1e15))
         field_error(fields, "credits", "must be a whole number >= 0");
     char err[160];
+    if (connectors && !connectors_valid(connectors, err, sizeof err))
+        field_error(fields, "connectors", "%s", err);
     /* the limiter is configured last: nothing changes unless all is valid */
     if (cJSON_GetArraySize(fields) == 0 && limit &&
         !ratelimit_configure(&c->m->limiter, limit, err, sizeof err))
@@ -74,6 +67,8 @@ void control_config(struct call *c, struct reply *r)
             store_set_delay(&c->m->store, (long)delay->valuedouble);
         if (credits)
             store_set_credits(&c->m->store, (long)credits->valuedouble);
+        if (connectors)
+            connectors_set(&c->m->store, connectors);
         reply_empty(r, 204);
     }
     cJSON_Delete(body);

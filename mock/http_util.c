@@ -114,6 +114,44 @@ void reply_not_found(struct reply *r, const char *message)
     reply_error(r, 404, "NOT_FOUND", "NOT_FOUND", message, NULL);
 }
 
+void reply_deleted(struct reply *r, const char *id)
+{
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "id", id);
+    cJSON_AddBoolToObject(out, "deleted", true);
+    reply_json(r, 200, out);
+}
+
+bool fields_ok(cJSON *fields, struct reply *r)
+{
+    if (cJSON_GetArraySize(fields) > 0) {
+        reply_validation(r, fields);
+        return false;
+    }
+    cJSON_Delete(fields);
+    return true;
+}
+
+void reply_page(struct reply *r, enum page_style style, cJSON *items, long total, long limit,
+                long offset)
+{
+    if (style == PAGE_BARE) {
+        reply_json(r, 200, items);
+        return;
+    }
+    long count = cJSON_GetArraySize(items);
+    cJSON *page = cJSON_CreateObject();
+    cJSON_AddItemToObject(page, style == PAGE_RESULTS ? "results" : "items", items);
+    cJSON_AddNumberToObject(page, "total", (double)total);
+    cJSON_AddNumberToObject(page, "limit", (double)limit);
+    cJSON_AddNumberToObject(page, "offset", (double)offset);
+    if (style == PAGE_RESULTS)
+        cJSON_AddNumberToObject(page, "count", (double)count);
+    else if (style == PAGE_HAS_MORE)
+        cJSON_AddBoolToObject(page, "hasMore", offset + count < total);
+    reply_json(r, 200, page);
+}
+
 void connection_reset_hard(struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *info =

@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 #include <microhttpd.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct sleeper;
@@ -47,6 +48,18 @@ void reply_error(struct reply *r, int status, const char *type, const char *code
 /* 400 VALIDATION/VALIDATION_ERROR carrying `fields` (consumed; non-empty). */
 void reply_validation(struct reply *r, cJSON *fields);
 void reply_not_found(struct reply *r, const char *message);
+/* 200 {"id": id, "deleted": true}: the answer to a permanent delete. */
+void reply_deleted(struct reply *r, const char *id);
+/* The 400 above when `fields` holds failures; otherwise frees `fields` and
+ * returns true. */
+bool fields_ok(cJSON *fields, struct reply *r);
+
+/* The list envelopes of API.md §2: A {results,total,limit,offset,count},
+ * B {items,total,limit,offset,hasMore}, C {items,total,limit,offset}, and
+ * D the bare array of items. Consumes `items`. */
+enum page_style { PAGE_RESULTS, PAGE_HAS_MORE, PAGE_ITEMS, PAGE_BARE };
+void reply_page(struct reply *r, enum page_style style, cJSON *items, long total, long limit,
+                long offset);
 
 enum delivery {
     DELIVER_FULL,

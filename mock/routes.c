@@ -4,6 +4,7 @@
 #include "util.h"
 #include "validate.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 /* The API's 79 operations (those of lua/signals/operations.lua), the two
  * template-extract operations its reference adds, and the control routes. */
 static const struct route ROUTES[] = {
-    /* emulated */
+    /* the 79, all emulated */
     { "GET", "/v1/contacts/research", research_by_external, 0 },
     { "POST", "/v1/contacts/research", research_create, 0 },
     { "GET", "/v1/contacts/research/{id}", research_get, 0 },
@@ -28,71 +29,79 @@ static const struct route ROUTES[] = {
     { "POST", "/v1/contacts/signals", signals_create, KIND_CONTACT },
     { "GET", "/v1/contacts/signals/{signalId}", signals_get, KIND_CONTACT },
     { "GET", "/v1/credits", credits_get, 0 },
-    /* known to the API, answered 501 */
-    { "POST", "/v1/contacts/find-email", NULL, 0 },
-    { "GET", "/v1/companies/signals/subscriptions", NULL, 0 },
-    { "POST", "/v1/companies/signals/subscriptions", NULL, 0 },
-    { "GET", "/v1/companies/signals/subscriptions/{subscriptionId}", NULL, 0 },
-    { "PUT", "/v1/companies/signals/subscriptions/{subscriptionId}", NULL, 0 },
-    { "POST", "/v1/companies/signals/subscriptions/{subscriptionId}/start", NULL, 0 },
-    { "POST", "/v1/companies/signals/subscriptions/{subscriptionId}/stop", NULL, 0 },
-    { "POST", "/v1/companies/signals/subscriptions/{subscriptionId}/trigger", NULL, 0 },
-    { "GET", "/v1/companies/signals/subscriptions/{subscriptionId}/actions", NULL, 0 },
-    { "POST", "/v1/companies/signals/subscriptions/{subscriptionId}/actions", NULL, 0 },
-    { "GET", "/v1/companies/signals/subscriptions/{subscriptionId}/actions/{actionId}", NULL, 0 },
-    { "PUT", "/v1/companies/signals/subscriptions/{subscriptionId}/actions/{actionId}", NULL, 0 },
-    { "DELETE", "/v1/companies/signals/subscriptions/{subscriptionId}/actions/{actionId}", NULL, 0 },
-    { "POST", "/v1/companies/signals/subscriptions/{subscriptionId}/actions/{actionId}/pause", NULL, 0 },
-    { "POST", "/v1/companies/signals/subscriptions/{subscriptionId}/actions/{actionId}/unpause", NULL, 0 },
-    { "GET", "/v1/contacts/lists", NULL, 0 },
-    { "POST", "/v1/contacts/lists", NULL, 0 },
-    { "GET", "/v1/contacts/lists/{listId}", NULL, 0 },
-    { "PUT", "/v1/contacts/lists/{listId}", NULL, 0 },
-    { "DELETE", "/v1/contacts/lists/{listId}", NULL, 0 },
-    { "GET", "/v1/contacts/lists/{listId}/contacts", NULL, 0 },
-    { "GET", "/v1/companies/signals/templates", NULL, 0 },
-    { "POST", "/v1/companies/signals/templates", NULL, 0 },
-    { "GET", "/v1/companies/signals/templates/{templateId}", NULL, 0 },
-    { "PATCH", "/v1/companies/signals/templates/{templateId}", NULL, 0 },
-    { "DELETE", "/v1/companies/signals/templates/{templateId}", NULL, 0 },
-    { "GET", "/v1/companies/signals/summaries", NULL, 0 },
-    { "POST", "/v1/companies/signals/summaries", NULL, 0 },
-    { "GET", "/v1/market-signals/subscriptions", NULL, 0 },
-    { "POST", "/v1/market-signals/subscriptions", NULL, 0 },
-    { "GET", "/v1/market-signals/subscriptions/{subscriptionId}", NULL, 0 },
-    { "PATCH", "/v1/market-signals/subscriptions/{subscriptionId}", NULL, 0 },
-    { "DELETE", "/v1/market-signals/subscriptions/{subscriptionId}", NULL, 0 },
-    { "POST", "/v1/market-signals/subscriptions/{subscriptionId}/pause", NULL, 0 },
-    { "POST", "/v1/market-signals/subscriptions/{subscriptionId}/resume", NULL, 0 },
-    { "POST", "/v1/market-signals/subscriptions/{subscriptionId}/trigger", NULL, 0 },
-    { "GET", "/v1/market-signals/subscriptions/{subscriptionId}/signals", NULL, 0 },
-    { "GET", "/v1/connectors", NULL, 0 },
-    { "GET", "/v1/organisation", NULL, 0 },
-    { "PUT", "/v1/organisation", NULL, 0 },
-    { "POST", "/v1/companies/lists/import", NULL, 0 },
-    { "POST", "/v1/companies/lists/count-preview", NULL, 0 },
-    { "GET", "/v1/companies/lists", NULL, 0 },
-    { "POST", "/v1/companies/lists", NULL, 0 },
-    { "GET", "/v1/companies/lists/{listId}", NULL, 0 },
-    { "PUT", "/v1/companies/lists/{listId}", NULL, 0 },
-    { "DELETE", "/v1/companies/lists/{listId}", NULL, 0 },
-    { "GET", "/v1/companies/lists/{listId}/companies", NULL, 0 },
-    { "POST", "/v1/companies/lists/{listId}/export", NULL, 0 },
-    { "POST", "/v1/companies/search", NULL, 0 },
-    { "GET", "/v1/scoring/profiles", NULL, 0 },
-    { "POST", "/v1/scoring/profiles", NULL, 0 },
-    { "GET", "/v1/scoring/profiles/{profileId}", NULL, 0 },
-    { "PUT", "/v1/scoring/profiles/{profileId}", NULL, 0 },
-    { "DELETE", "/v1/scoring/profiles/{profileId}", NULL, 0 },
-    { "GET", "/v1/scoring/profiles/{profileId}/rules", NULL, 0 },
-    { "PUT", "/v1/scoring/profiles/{profileId}/rules", NULL, 0 },
-    { "DELETE", "/v1/scoring/profiles/{profileId}/rules/{ruleId}", NULL, 0 },
-    { "GET", "/v1/scoring/assignments", NULL, 0 },
-    { "POST", "/v1/scoring/assignments", NULL, 0 },
-    { "POST", "/v1/scoring/assignments/bulk", NULL, 0 },
-    { "DELETE", "/v1/scoring/assignments/{assignmentId}", NULL, 0 },
-    { "GET", "/v1/scoring/scores", NULL, 0 },
-    { "POST", "/v1/scoring/compute", NULL, 0 },
+    { "POST", "/v1/contacts/find-email", find_email, 0 },
+    { "GET", "/v1/companies/signals/subscriptions", subscriptions_list, 0 },
+    { "POST", "/v1/companies/signals/subscriptions", subscriptions_create, 0 },
+    { "GET", "/v1/companies/signals/subscriptions/{subscriptionId}", subscriptions_get, 0 },
+    { "PUT", "/v1/companies/signals/subscriptions/{subscriptionId}", subscriptions_update, 0 },
+    { "POST", "/v1/companies/signals/subscriptions/{subscriptionId}/start",
+      subscriptions_switch, 1 },
+    { "POST", "/v1/companies/signals/subscriptions/{subscriptionId}/stop",
+      subscriptions_switch, 0 },
+    { "POST", "/v1/companies/signals/subscriptions/{subscriptionId}/trigger",
+      subscriptions_trigger, 0 },
+    { "GET", "/v1/companies/signals/subscriptions/{subscriptionId}/actions", actions_list, 0 },
+    { "POST", "/v1/companies/signals/subscriptions/{subscriptionId}/actions", actions_create, 0 },
+    { "GET", "/v1/companies/signals/subscriptions/{subscriptionId}/actions/{actionId}",
+      actions_get, 0 },
+    { "PUT", "/v1/companies/signals/subscriptions/{subscriptionId}/actions/{actionId}",
+      actions_update, 0 },
+    { "DELETE", "/v1/companies/signals/subscriptions/{subscriptionId}/actions/{actionId}",
+      actions_delete, 0 },
+    { "POST", "/v1/companies/signals/subscriptions/{subscriptionId}/actions/{actionId}/pause",
+      actions_enable, 0 },
+    { "POST", "/v1/companies/signals/subscriptions/{subscriptionId}/actions/{actionId}/unpause",
+      actions_enable, 1 },
+    { "GET", "/v1/contacts/lists", contact_lists_list, 0 },
+    { "POST", "/v1/contacts/lists", contact_lists_create, 0 },
+    { "GET", "/v1/contacts/lists/{listId}", contact_lists_get, 0 },
+    { "PUT", "/v1/contacts/lists/{listId}", contact_lists_update, 0 },
+    { "DELETE", "/v1/contacts/lists/{listId}", contact_lists_delete, 0 },
+    { "GET", "/v1/contacts/lists/{listId}/contacts", contact_lists_contacts, 0 },
+    { "GET", "/v1/companies/signals/templates", templates_list, 0 },
+    { "POST", "/v1/companies/signals/templates", templates_create, 0 },
+    { "GET", "/v1/companies/signals/templates/{templateId}", templates_get, 0 },
+    { "PATCH", "/v1/companies/signals/templates/{templateId}", templates_update, 0 },
+    { "DELETE", "/v1/companies/signals/templates/{templateId}", templates_delete, 0 },
+    { "GET", "/v1/companies/signals/summaries", summaries_list, 0 },
+    { "POST", "/v1/companies/signals/summaries", summaries_generate, 0 },
+    { "GET", "/v1/market-signals/subscriptions", market_list, 0 },
+    { "POST", "/v1/market-signals/subscriptions", market_create, 0 },
+    { "GET", "/v1/market-signals/subscriptions/{subscriptionId}", market_get, 0 },
+    { "PATCH", "/v1/market-signals/subscriptions/{subscriptionId}", market_update, 0 },
+    { "DELETE", "/v1/market-signals/subscriptions/{subscriptionId}", market_delete, 0 },
+    { "POST", "/v1/market-signals/subscriptions/{subscriptionId}/pause", market_switch, 0 },
+    { "POST", "/v1/market-signals/subscriptions/{subscriptionId}/resume", market_switch, 1 },
+    { "POST", "/v1/market-signals/subscriptions/{subscriptionId}/trigger", market_trigger, 0 },
+    { "GET", "/v1/market-signals/subscriptions/{subscriptionId}/signals", market_signals, 0 },
+    { "GET", "/v1/connectors", connectors_list, 0 },
+    { "GET", "/v1/organisation", organisation_get, 0 },
+    { "PUT", "/v1/organisation", organisation_update, 0 },
+    { "POST", "/v1/companies/lists/import", company_lists_import, 0 },
+    { "POST", "/v1/companies/lists/count-preview", companies_preview, 1 },
+    { "GET", "/v1/companies/lists", company_lists_list, 0 },
+    { "POST", "/v1/companies/lists", company_lists_create, 0 },
+    { "GET", "/v1/companies/lists/{listId}", company_lists_get, 0 },
+    { "PUT", "/v1/companies/lists/{listId}", company_lists_update, 0 },
+    { "DELETE", "/v1/companies/lists/{listId}", company_lists_delete, 0 },
+    { "GET", "/v1/companies/lists/{listId}/companies", company_lists_companies, 0 },
+    { "POST", "/v1/companies/lists/{listId}/export", company_lists_export, 0 },
+    { "POST", "/v1/companies/search", companies_preview, 0 },
+    { "GET", "/v1/scoring/profiles", profiles_list, 0 },
+    { "POST", "/v1/scoring/profiles", profiles_create, 0 },
+    { "GET", "/v1/scoring/profiles/{profileId}", profiles_get, 0 },
+    { "PUT", "/v1/scoring/profiles/{profileId}", profiles_update, 0 },
+    { "DELETE", "/v1/scoring/profiles/{profileId}", profiles_delete, 0 },
+    { "GET", "/v1/scoring/profiles/{profileId}/rules", rules_list, 0 },
+    { "PUT", "/v1/scoring/profiles/{profileId}/rules", rules_upsert, 0 },
+    { "DELETE", "/v1/scoring/profiles/{profileId}/rules/{ruleId}", rules_delete, 0 },
+    { "GET", "/v1/scoring/assignments", assignments_list, 0 },
+    { "POST", "/v1/scoring/assignments", assignments_create, 0 },
+    { "POST", "/v1/scoring/assignments/bulk", assignments_bulk, 0 },
+    { "DELETE", "/v1/scoring/assignments/{assignmentId}", assignments_delete, 0 },
+    { "GET", "/v1/scoring/scores", scores_get, 0 },
+    { "POST", "/v1/scoring/compute", scores_compute, 0 },
+    /* known to the API (its reference, not the 79), answered 501 */
     { "POST", "/v1/signal-templates/extract/propose", NULL, 0 },
     { "POST", "/v1/signal-templates/extract/apply", NULL, 0 },
     /* control (not authenticated, not logged) */
@@ -192,6 +201,29 @@ void route_run(struct call *c, struct reply *r)
 const char *call_header(const struct call *c, const char *name)
 {
     return MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, name);
+}
+
+void call_paging(const struct call *c, long dflt, long max, long *limit, long *offset,
+                 cJSON *fields)
+{
+    const char *l = query_get(&c->query, "limit");
+    const char *o = query_get(&c->query, "offset");
+    *limit = dflt;
+    *offset = 0;
+    if (l && !parse_long(l, 1, max, limit))
+        field_error(fields, "limit", "'limit' must be a whole number between 1 and %ld", max);
+    if (o && !parse_long(o, 0, LONG_MAX, offset))
+        field_error(fields, "offset", "'offset' must be a whole number >= 0");
+}
+
+bool call_flag(const struct call *c, const char *name, bool dflt, cJSON *fields)
+{
+    const char *v = query_get(&c->query, name);
+    if (!v)
+        return dflt;
+    if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
+        field_error(fields, name, "'%s' must be true or false", name);
+    return strcmp(v, "true") == 0;
 }
 
 cJSON *call_json_object(const struct call *c, struct reply *r)

@@ -47,6 +47,12 @@ void route_run(struct call *c, struct reply *r);
 const char *call_header(const struct call *c, const char *name);
 /* The body as a JSON object, or NULL after writing a 400 into `r`. */
 cJSON *call_json_object(const struct call *c, struct reply *r);
+/* A list route's `limit` (1..max, default dflt) and `offset` (>= 0, default
+ * 0) query parameters; problems go to `fields`. */
+void call_paging(const struct call *c, long dflt, long max, long *limit, long *offset,
+                 cJSON *fields);
+/* A query parameter that is "true" or "false"; `dflt` when absent. */
+bool call_flag(const struct call *c, const char *name, bool dflt, cJSON *fields);
 
 /* Handlers (signals_routes.c, contacts_routes.c, control.c). */
 void signals_create(struct call *c, struct reply *r);
@@ -60,10 +66,105 @@ void research_create(struct call *c, struct reply *r);
 void research_get(struct call *c, struct reply *r);
 void research_by_external(struct call *c, struct reply *r);
 void contacts_search(struct call *c, struct reply *r);
+/* Handlers of the rest of the API, one file per area. */
+void templates_list(struct call *c, struct reply *r);
+void templates_create(struct call *c, struct reply *r);
+void templates_get(struct call *c, struct reply *r);
+void templates_update(struct call *c, struct reply *r);
+void templates_delete(struct call *c, struct reply *r);
+void summaries_list(struct call *c, struct reply *r);
+void summaries_generate(struct call *c, struct reply *r);
+void subscriptions_list(struct call *c, struct reply *r);
+void subscriptions_create(struct call *c, struct reply *r);
+void subscriptions_get(struct call *c, struct reply *r);
+void subscriptions_update(struct call *c, struct reply *r);
+void subscriptions_switch(struct call *c, struct reply *r);
+void subscriptions_trigger(struct call *c, struct reply *r);
+void actions_list(struct call *c, struct reply *r);
+void actions_create(struct call *c, struct reply *r);
+void actions_get(struct call *c, struct reply *r);
+void actions_update(struct call *c, struct reply *r);
+void actions_delete(struct call *c, struct reply *r);
+void actions_enable(struct call *c, struct reply *r);
+void contact_lists_list(struct call *c, struct reply *r);
+void contact_lists_create(struct call *c, struct reply *r);
+void contact_lists_get(struct call *c, struct reply *r);
+void contact_lists_update(struct call *c, struct reply *r);
+void contact_lists_delete(struct call *c, struct reply *r);
+void contact_lists_contacts(struct call *c, struct reply *r);
+void companies_preview(struct call *c, struct reply *r);
+void company_lists_list(struct call *c, struct reply *r);
+void company_lists_create(struct call *c, struct reply *r);
+void company_lists_get(struct call *c, struct reply *r);
+void company_lists_update(struct call *c, struct reply *r);
+void company_lists_delete(struct call *c, struct reply *r);
+void company_lists_companies(struct call *c, struct reply *r);
+void company_lists_export(struct call *c, struct reply *r);
+void company_lists_import(struct call *c, struct reply *r);
+void market_list(struct call *c, struct reply *r);
+void market_create(struct call *c, struct reply *r);
+void market_get(struct call *c, struct reply *r);
+void market_update(struct call *c, struct reply *r);
+void market_delete(struct call *c, struct reply *r);
+void market_switch(struct call *c, struct reply *r);
+void market_trigger(struct call *c, struct reply *r);
+void market_signals(struct call *c, struct reply *r);
+void profiles_list(struct call *c, struct reply *r);
+void profiles_create(struct call *c, struct reply *r);
+void profiles_get(struct call *c, struct reply *r);
+void profiles_update(struct call *c, struct reply *r);
+void profiles_delete(struct call *c, struct reply *r);
+void rules_list(struct call *c, struct reply *r);
+void rules_upsert(struct call *c, struct reply *r);
+void rules_delete(struct call *c, struct reply *r);
+void assignments_list(struct call *c, struct reply *r);
+void assignments_create(struct call *c, struct reply *r);
+void assignments_bulk(struct call *c, struct reply *r);
+void assignments_delete(struct call *c, struct reply *r);
+void scores_get(struct call *c, struct reply *r);
+void scores_compute(struct call *c, struct reply *r);
+void connectors_list(struct call *c, struct reply *r);
+void organisation_get(struct call *c, struct reply *r);
+void organisation_update(struct call *c, struct reply *r);
+void find_email(struct call *c, struct reply *r);
 void control_reset(struct call *c, struct reply *r);
 void control_requests(struct call *c, struct reply *r);
 void control_config(struct call *c, struct reply *r);
 void control_seed(struct call *c, struct reply *r);
 void control_faults(struct call *c, struct reply *r);
+
+/* Shared between the areas. */
+
+/* The 404 message of an unknown signal subscription (its actions too). */
+extern const char NO_SUBSCRIPTION[];
+/* The question of a signal created with only a signalTemplateId. */
+#define TEMPLATE_QUESTION_FORMAT "question of signal template %s"
+/* Template update and subscriptions offer every answer type but
+ * contacts_generation. */
+extern const char *const SUBSCRIPTION_ANSWER_TYPES[];
+/* The definition members of a template or subscription at their defaults. */
+void definition_defaults(cJSON *target);
+/* Checks the definition members of `body` and copies them into `target`,
+ * then checks what `target` holds (name, question, outputSchema). */
+void apply_definition(cJSON *target, const cJSON *body, const char *const *answer_types,
+                      cJSON *fields);
+/* The newest completed answer (unwrapped) of the template's question for a
+ * subject, or of a signal made from the template id alone; NULL if none.
+ * `tmpl` may be NULL (a template the mock does not know). */
+cJSON *template_value(struct store *st, const cJSON *tmpl, const char *template_id,
+                      enum signal_kind kind, const char *subject, int64_t now);
+
+/* The contact pool of contacts_routes.c (the search, contact lists). */
+#define CONTACT_POOL_SIZE 60
+cJSON *pool_contact(int i);
+/* Whether pool contact i's role contains one of `titles` (none: true). */
+bool pool_title_matches(int i, const cJSON *titles);
+
+/* true when the connector `source` is connected; otherwise a 400
+ * CONNECTOR_NOT_CONNECTED went into `r`. Records lock held. */
+bool connector_ready(struct records *rs, const char *source, struct reply *r);
+/* The `connectors` member of /_mock/config: checked, then applied. */
+bool connectors_valid(const cJSON *config, char *err, size_t err_len);
+void connectors_set(struct store *st, const cJSON *config);
 
 #endif

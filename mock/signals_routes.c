@@ -76,7 +76,7 @@ static void read_definition(const cJSON *obj, const char *prefix, struct signal_
         else
             field_error(fields, FIELD("question"), "'question' must be a non-empty string");
     } else if (cJSON_IsString(tmpl) && *tmpl->valuestring) {
-        *question_owned = xasprintf("question of signal template %s", tmpl->valuestring);
+        *question_owned = xasprintf(TEMPLATE_QUESTION_FORMAT, tmpl->valuestring);
         in->question = *question_owned;
     } else {
         field_error(fields, FIELD("question"),
@@ -249,7 +249,7 @@ static bool read_list_query(const struct call *c, enum signal_kind kind, struct 
     const char *offset = query_get(&c->query, "offset");
     if (offset && !parse_long(offset, 0, LONG_MAX, &q->offset))
         field_error(fields, "offset", "'offset' must be a whole number >= 0");
-    /* companyId is accepted but not emulated: the mock has no companies. */
+    /* companyId is accepted but not emulated: signals are not tied to companies. */
     return cJSON_GetArraySize(fields) == 0;
 }
 

@@ -167,6 +167,7 @@ void store_init(struct store *st, long credits, long delay_ms)
     pthread_mutex_init(&st->lock, NULL);
     st->credits = credits;
     st->delay_ms = delay_ms;
+    records_init(&st->records);
 }
 
 void store_reset(struct store *st, long credits, long delay_ms)
@@ -176,12 +177,14 @@ void store_reset(struct store *st, long credits, long delay_ms)
     st->credits = credits;
     st->delay_ms = delay_ms;
     pthread_mutex_unlock(&st->lock);
+    records_clear(&st->records);
 }
 
 void store_destroy(struct store *st)
 {
     clear(st);
     pthread_mutex_destroy(&st->lock);
+    records_destroy(&st->records);
 }
 
 void store_set_delay(struct store *st, long delay_ms)
@@ -189,6 +192,14 @@ void store_set_delay(struct store *st, long delay_ms)
     pthread_mutex_lock(&st->lock);
     st->delay_ms = delay_ms;
     pthread_mutex_unlock(&st->lock);
+}
+
+long store_delay(struct store *st)
+{
+    pthread_mutex_lock(&st->lock);
+    long delay_ms = st->delay_ms;
+    pthread_mutex_unlock(&st->lock);
+    return delay_ms;
 }
 
 void store_set_credits(struct store *st, long credits)
@@ -414,4 +425,69 @@ void research_view_clear(struct research_view *v)
 {
     cJSON_Delete(v->input);
     v->input = NULL;
+}
+
+/* ---- what summaries, exports and scores read ---- */
+
+long store_completed_questions(struct store *st, const char *domain, int64_t now, int max,
+                               cJSON *questions)
+{
+    long count = 0;
+    int listed = 0;
+    pthread_mutex_lock(&st->lock);
+    const char *subject = intern_find(&st->strings, domain);
+    for (size_t i = st->n; subject && i-- > 0;) {
+        const struct signal *s = &st->signals[i];
+        if (s->kind != KIND_COMPANY || s->subject != subject ||
+            signal_status_at(s, now) != STATUS_COMPLETED)
+            continue;
+        count++;
+        bool known = false;
+        const cJSON *q;
+        cJSON_ArrayForEach(q, questions)
+            known = known || strcmp(q->valuestring, s->question) == 0;
+        if (!known && listed < max) {
+            cJSON_AddItemToArray(questions, cJSON_CreateString(s->question));
+            listed++;
+        }
+    }
+    pthread_mutex_unlock(&st->lock);
+    return count;
+}
+
+/* The envelope {"type":…, "<key>": {"value": v}} holds one member besides
+ * "type": v, or for json_schema (no value wrapper) the member itself. */
+static cJSON *unwrap_answer(const cJSON *answer)
+{
+    const char *type = json_string(answer, "type");
+    bool wrapped = !type || strcmp(type, "json_schema") != 0;
+    const cJSON *m;
+    cJSON_ArrayForEach(m, answer) {
+        if (strcmp(m->string, "type") == 0)
+            continue;
+        const cJSON *value = wrapped ? cJSON_GetObjectItemCaseSensitive(m, "value") : NULL;
+        return cJSON_Duplicate(value ? value : m, true);
+    }
+    return NULL;
+}
+
+cJSON *store_latest_value(struct store *st, enum signal_kind kind, const char *subject,
+                          const char *question, int64_t now)
+{
+    cJSON *value = NULL;
+    pthread_mutex_lock(&st->lock);
+    const char *subj = intern_find(&st->strings, subject);
+    const char *quest = intern_find(&st->strings, question);
+    for (size_t i = st->n; subj && quest && i-- > 0;) {
+        const struct signal *s = &st->signals[i];
+        if (s->kind != kind || s->subject != subj || s->question != quest ||
+            signal_status_at(s, now) != STATUS_COMPLETED)
+            continue;
+        cJSON *sig = signal_json(s, STATUS_COMPLETED, false);
+        value = unwrap_answer(cJSON_GetObjectItemCaseSensitive(sig, "answer"));
+        cJSON_Delete(sig);
+        break;
+    }
+    pthread_mutex_unlock(&st->lock);
+    return value;
 }

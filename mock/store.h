@@ -7,6 +7,7 @@
 #ifndef MOCK_STORE_H
 #define MOCK_STORE_H
 
+#include "records.h"
 #include "util.h"
 
 #include <cjson/cJSON.h>
@@ -88,6 +89,7 @@ struct store {
     size_t n_research;
     long credits;
     long delay_ms;
+    struct records records;  /* every other resource of the API (records.h) */
 };
 
 void store_init(struct store *st, long credits, long delay_ms);
@@ -95,6 +97,7 @@ void store_reset(struct store *st, long credits, long delay_ms);
 void store_destroy(struct store *st);
 
 void store_set_delay(struct store *st, long delay_ms);
+long store_delay(struct store *st);
 void store_set_credits(struct store *st, long credits);
 long store_credits(struct store *st);
 
@@ -117,5 +120,15 @@ bool store_get_research(struct store *st, const char *id, struct research_view *
 bool store_find_research(struct store *st, const char *external_id,
                          const char *external_source, struct research_view *out);
 void research_view_clear(struct research_view *v);
+
+/* What a summary of `domain` consolidates: the number of its completed
+ * company signals at `now`, and their distinct questions (newest first, at
+ * most `max`) in `questions`. */
+long store_completed_questions(struct store *st, const char *domain, int64_t now, int max,
+                               cJSON *questions);
+/* The unwrapped answer (API.md §4.1) of the newest signal of that kind,
+ * subject and question completed at `now`: a copy, or NULL when none. */
+cJSON *store_latest_value(struct store *st, enum signal_kind kind, const char *subject,
+                          const char *question, int64_t now);
 
 #endif

@@ -38,3 +38,13 @@ echo "== signals-mock on http://127.0.0.1:$port (no API key set: running offline
 
 SABER_BASE_URL="http://127.0.0.1:$port" SABER_API_KEY="sk_demo_key" \
 SIGNALS_MOCK_SCENARIOS=1 "$LUA" examples/quickstart.lua
+
+# The same API from the command line: bin/signals (installed as `signals`).
+export SABER_BASE_URL="http://127.0.0.1:$port" SABER_API_KEY="sk_demo_key"
+echo
+echo '== bin/signals run acme.com "Are they hiring engineers?" -t boolean'
+"$LUA" bin/signals run acme.com "Are they hiring engineers?" -t boolean
+echo
+echo '== bin/signals batch -q "What is their main product?" -c 4   (5 domains on stdin)'
+printf '%s\n' acme.com globex.com initech.com umbrella.com hooli.com |
+    "$LUA" bin/signals batch -q "What is their main product?" -c 4

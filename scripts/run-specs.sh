@@ -4,8 +4,35 @@
 # With SIGNALS_VALGRIND=1 the whole run is under valgrind's memcheck, and any
 # memory error or definite leak fails it.
 # The last line printed is "N passed, N failed" (spec/support/summary.lua).
+# With LUAS="lua5.4 luajit ..." the suite runs once per interpreter (each
+# against its own build/$LUA); each run's count is shown with its name and
+# the last line sums them all.
 set -u
 cd "$(dirname "$0")/.."
+
+if [ -n "${LUAS:-}" ]; then
+    passed=0 failed=0 skipped=0 status=0
+    for lua in $LUAS; do
+        out=build/specs-$lua.out
+        echo "== specs on $lua"
+        LUAS="" LUA=$lua sh "$0" "$@" >"$out" 2>&1 || status=1
+        sed '$s/^/'"$lua"': /' "$out"
+        counts=$(tail -n 1 "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed\(, \([0-9]*\) skipped\)\{0,1\}$/\1 \2 \4/p')
+        if [ -z "$counts" ]; then
+            echo "$lua: the run ended without its count"
+            counts="0 1 0" status=1
+        fi
+        read -r p f s <<EOF
+$counts
+EOF
+        passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + ${s:-0}))
+    done
+    line="$passed passed, $failed failed"
+    [ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
+    echo "$line"
+    exit $status
+fi
+
 LUA=${LUA:-lua5.4}
 BUSTED=${BUSTED:-/usr/bin/busted}
 export SIGNALS_MOCK="$PWD/build/signals-mock"

@@ -140,7 +140,7 @@ describe("client", function()
 
     it("sends per-attempt timeouts from the options", function()
       local transport, seen = recording_transport()
-      local client = signals.new{ api_key = "k", base_url = "http://h", transport = transport,
+      local client = signals.new{ api_key = "k", base_url = "http://h", allow_insecure_http = true, transport = transport,
                                   timeout = 7, connect_timeout = 2 }
       client:get_credits()
       assert.are.equal(7, seen[1].timeout)
@@ -152,7 +152,7 @@ describe("client", function()
     it("raises the timeout above a sync wait", function()
       local transport, seen = recording_transport({ status = 200, headers = {},
         body = '{"id":"0b9e8d7c-6a5f-4e3d-9c2b-1a0f9e8d7c6b","status":"completed"}' })
-      local client = signals.new{ api_key = "k", base_url = "http://h", transport = transport, timeout = 10 }
+      local client = signals.new{ api_key = "k", base_url = "http://h", allow_insecure_http = true, transport = transport, timeout = 10 }
       client:create_company_signal_sync({ domain = "acme.com", question = "q" }, { wait = 100 })
       assert.is_true(seen[1].timeout >= 130)
       assert.are.equal("100", seen[1].headers["X-Sbr-Timeout-Sec"])
@@ -162,7 +162,7 @@ describe("client", function()
   describe("base_url", function()
     it("keeps a path prefix and trims trailing slashes", function()
       local transport, seen = recording_transport()
-      local client = signals.new{ api_key = "k", base_url = "http://gateway.local/gw/saber//", transport = transport }
+      local client = signals.new{ api_key = "k", base_url = "http://gateway.local/gw/saber//", allow_insecure_http = true, transport = transport }
       client:get_credits()
       assert.are.equal("http://gateway.local/gw/saber/v1/credits", seen[1].url)
     end)
@@ -236,7 +236,7 @@ describe("client", function()
 
     it("lets opts.headers replace a default header whatever its case", function()
       local transport, seen = recording_transport()
-      local client = signals.new{ api_key = "k", base_url = "http://h", transport = transport }
+      local client = signals.new{ api_key = "k", base_url = "http://h", allow_insecure_http = true, transport = transport }
       client:get_credits(nil, { headers = { ["user-agent"] = "other/1" } })
       local values = {}
       for name, value in pairs(seen[1].headers) do
@@ -277,14 +277,14 @@ describe("client", function()
     it("sends {} for an operation with body fields when none is given", function()
       local transport, seen = recording_transport({ status = 200, headers = {},
         body = '{"items":[],"total":0,"limit":25,"offset":0,"hasMore":false}' })
-      local client = signals.new{ api_key = "k", base_url = "http://h", transport = transport }
+      local client = signals.new{ api_key = "k", base_url = "http://h", allow_insecure_http = true, transport = transport }
       assert(client:search_contacts())
       assert.are.equal("{}", seen[1].body)
     end)
 
     it("sends no body for a POST without body fields", function()
       local transport, seen = recording_transport({ status = 200, headers = {}, body = '{"id":"s"}' })
-      local client = signals.new{ api_key = "k", base_url = "http://h", transport = transport }
+      local client = signals.new{ api_key = "k", base_url = "http://h", allow_insecure_http = true, transport = transport }
       assert(client:trigger_signal_subscription("sub-1"))
       assert.is_nil(seen[1].body)
       assert.are.equal("POST", seen[1].method)
@@ -334,7 +334,7 @@ describe("client", function()
 
   describe("custom transports", function()
     it("turn a plain string failure into a network error", function()
-      local client = signals.new{ api_key = "k", base_url = "http://h", max_retries = 0,
+      local client = signals.new{ api_key = "k", base_url = "http://h", allow_insecure_http = true, max_retries = 0,
         transport = { request = function() return nil, "socket closed" end } }
       local result, err = client:get_credits()
       assert.is_nil(result)
@@ -345,7 +345,7 @@ describe("client", function()
     end)
 
     it("turn a raised error into a network error", function()
-      local client = signals.new{ api_key = "k", base_url = "http://h", max_retries = 0,
+      local client = signals.new{ api_key = "k", base_url = "http://h", allow_insecure_http = true, max_retries = 0,
         transport = { request = function() error("boom") end } }
       local result, err = client:get_credits()
       assert.is_nil(result)
@@ -354,7 +354,7 @@ describe("client", function()
 
     it("receive the documented request table", function()
       local transport, seen = recording_transport()
-      local client = signals.new{ api_key = "k", base_url = "http://h", transport = transport }
+      local client = signals.new{ api_key = "k", base_url = "http://h", allow_insecure_http = true, transport = transport }
       client:get_credits()
       local req = seen[1]
       assert.are.equal("GET", req.method)

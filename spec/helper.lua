@@ -44,21 +44,36 @@ helper.json = json
 local Mock = {}
 Mock.__index = Mock
 
--- Sends a control request to the mock; returns status and decoded body.
-function Mock:control(method, path, body)
+-- Sends a request to the mock; returns status, decoded body and raw body.
+local function exchange(mock, method, path, body, headers)
   local payload = body and json.encode(body) or nil
+  headers = headers or {}
+  if payload then
+    headers["content-type"] = "application/json"
+    headers["content-length"] = tostring(#payload)
+  end
   local chunks = {}
   local _, status = http.request({
-    url = self.url .. path,
+    url = mock.url .. path,
     method = method,
-    headers = payload and { ["content-type"] = "application/json",
-                            ["content-length"] = tostring(#payload) } or nil,
+    headers = headers,
     source = payload and ltn12.source.string(payload) or nil,
     sink = ltn12.sink.table(chunks),
   })
   local text = table.concat(chunks)
   local decoded = text ~= "" and json.decode(text, 1, json.null) or nil
   return status, decoded, text
+end
+
+-- Sends a control request to the mock; returns status and decoded body.
+function Mock:control(method, path, body)
+  return exchange(self, method, path, body)
+end
+
+-- Sends an API request with the specs' key but without the client, for
+-- what the client would refuse before sending.
+function Mock:api(method, path, body)
+  return exchange(self, method, path, body, { authorization = "Bearer " .. helper.API_KEY })
 end
 
 function Mock:reset(config)
@@ -175,6 +190,23 @@ function helper.start_mock(extra_args)
   return start_mock(extra_args)
 end
 
+-- Control of the signals-mock at `url`, started by someone else
+-- (bench/run.lua); without a url, the shared mock.
+function helper.mock_at(url)
+  if not url then return helper.mock() end
+  return setmetatable({ url = url }, Mock)
+end
+
+-- A sleep that records and really sleeps (for waits on the mock's clock):
+-- the function and the list of waits.
+function helper.real_sleep()
+  local slept = {}
+  return function(seconds)
+    slept[#slept + 1] = seconds
+    sleep(seconds)
+  end, slept
+end
+
 -- A client against the mock. Sleeps are recorded, not slept, unless the
 -- spec passes its own `sleep`: `client.slept` lists the waits in order.
 function helper.client(mock, opts)
@@ -201,6 +233,111 @@ function helper.dead_port()
   return tonumber(port)
 end
 
+-- A loopback port where a connection cannot even be made: a listener whose
+-- accept queue is full, so that the kernel drops further SYNs (a connect
+-- timeout). Returns the port and a function that frees it.
+function helper.unresponsive_port()
+  local socket = require("socket")
+  local server = assert(socket.bind("127.0.0.1", 0, 0))
+  local _, port = server:getsockname()
+  local filler = socket.tcp()
+  filler:settimeout(1)
+  assert(filler:connect("127.0.0.1", port))
+  return tonumber(port), function()
+    filler:close()
+    server:close()
+  end
+end
+
 helper.sleep = sleep
+helper.read_file = read_file
+
+-- A new temporary file holding data; the caller removes it.
+function helper.write_temp(data)
+  local path = os.tmpname()
+  local f = assert(io.open(path, "wb"))
+  f:write(data)
+  f:close()
+  return path
+end
+
+-- Whether the process's RSS follows what the code holds: not under valgrind
+-- (its own books grow the process) nor a sanitizer (ASan keeps freed memory
+-- in a quarantine); `make check` sets SIGNALS_SANITIZER.
+function helper.rss_meaningful()
+  return not os.getenv("SIGNALS_VALGRIND") and not os.getenv("SIGNALS_SANITIZER")
+end
+
+-- The process's resident memory in KiB (Linux), or nil.
+function helper.rss_kib()
+  local status = read_file("/proc/self/status")
+  return status and tonumber(status:match("VmRSS:%s*(%d+)"))
+end
+-- The busted process, for children that must stop when it is gone.
+helper.own_pid = own_pid
+helper.read_file = read_file
+
+-- For what the mock cannot send: a one-shot server in a child process that
+-- answers one connection on a free loopback port with exactly `response`
+-- after reading the request's head, then exits (also when no one comes
+-- within 20 s). Returns its base URL, "http://127.0.0.1:PORT".
+function helper.raw_server(response)
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute("mkdir -p " .. dir))
+  local f = assert(io.open(dir .. "/response", "wb"))
+  f:write(response)
+  f:close()
+  f = assert(io.open(dir .. "/server.lua", "wb"))
+  f:write([[
+    local socket, dir = require("socket"), arg[1]
+    local server = assert(socket.bind("127.0.0.1", 0))
+    local port = select(2, server:getsockname())
+    local out = io.open(dir .. "/port.tmp", "w") out:write(port) out:close()
+    os.rename(dir .. "/port.tmp", dir .. "/port")
+    server:settimeout(20)
+    local c = server:accept()
+    if c then
+      c:settimeout(5)
+      repeat local line = c:receive("*l") until not line or line == ""
+      local r = io.open(dir .. "/response", "rb") c:send(r:read("*a")) r:close()
+      c:close()
+    end
+    for _, name in ipairs { "/response", "/port", "/server.lua", "" } do os.remove(dir .. name) end
+  ]])
+  f:close()
+  local lua = os.getenv("LUA") or "lua5.4"
+  assert(os.execute(string.format("%s %s/server.lua %s >/dev/null 2>&1 &", lua, dir, dir)))
+  for _ = 1, 500 do
+    local port = read_file(dir .. "/port")
+    if port then return "http://127.0.0.1:" .. port end
+    sleep(0.02)
+  end
+  error("raw server did not start")
+end
+
+-- The shared mock, reset (then configured with `config` when given), and a
+-- client against it that does not retry: what the API specs start from.
+function helper.api(config)
+  local mock = helper.mock()
+  if config then mock:config(config) end
+  return mock, helper.client(mock, { max_retries = 0 })
+end
+
+-- A client whose key the mock refuses (401).
+function helper.unauthorized_client(mock)
+  return helper.client(mock, { api_key = "not_a_saber_key", max_retries = 0 })
+end
+
+-- Asserts that a call answered `nil, err` for an HTTP error of the API with
+-- `status` (and `code` when given); returns the error.
+function helper.assert_http_error(status, code, result, err)
+  assert(result == nil, "expected a failure, got " .. tostring(result))
+  assert(err ~= nil, "a failed call must return an error")
+  assert(err.kind == "http", "expected an http error, got " .. tostring(err))
+  assert(err.status == status, "expected HTTP " .. status .. ", got " .. tostring(err))
+  assert(code == nil or err.code == code, "expected code " .. tostring(code) .. ", got " .. tostring(err))
+  return err
+end
 
 return helper

@@ -8,14 +8,7 @@ local signals = require("signals")
 
 local PROFILE = "https://www.linkedin.com/in/jane-example"
 
--- A sleep that records and really sleeps (for waits on the mock's clock).
-local function real_sleep()
-  local slept = {}
-  return function(seconds)
-    slept[#slept + 1] = seconds
-    helper.sleep(seconds)
-  end, slept
-end
+local real_sleep = helper.real_sleep
 
 local function count(mock, method, path)
   local n = 0

@@ -2,7 +2,8 @@
 -- method over real HTTP against signals-mock: the request that arrives must
 -- have the method, the path (parameters substituted and percent-encoded),
 -- the query, the JSON body and the headers the contract (DESIGN §3, §9)
--- says. The cases are generated from the operations table; only the sample
+-- says, and the answer must decode into the operation's kind (a page for a
+-- list, a string for the CSV export). The cases are generated from the operations table; only the sample
 -- parameter values below are written by hand.
 local helper = require("helper")
 local json = helper.json
@@ -120,20 +121,46 @@ local OMIT = {
   outputSchema = true,    -- only with answerType json_schema (see OVERRIDES)
 }
 
--- Routes signals-mock emulates (mock/README.md); every other route answers
--- 501 Not Implemented.
-local EMULATED = {
-  create_signal = true, create_company_signal_sync = true, get_signal = true,
-  list_signals = true, create_signal_batch = true,
-  create_contact_signal = true, create_contact_signal_sync = true,
-  get_contact_signal = true, list_contact_signals = true,
-  create_contact_research = true, get_contact_research = true,
-  get_contact_research_by_external_id = true,
-  search_contacts = true, get_credits = true, list_subscription_logs = true,
-}
+-- Resources the operations below act on, made through the client itself.
+local function new_template(client)
+  return assert(client:create_signal_template{ name = "Prepared", question = "Prepared?" })
+end
 
--- Emulated routes that need an existing resource: create it first, then
--- point the parameters at it.
+local function new_subscription(client)
+  return assert(client:create_signal_subscription{ listId = "list-1", name = "Prepared",
+    question = "Prepared?", frequency = "weekly" })
+end
+
+local function new_action(client, params)
+  params.subscriptionId = new_subscription(client).id
+  params.actionId = assert(client:create_subscription_action{ subscriptionId = params.subscriptionId,
+    type = "webhook", webhook = { destination = "https://hooks.example.org/prepared" } }).id
+end
+
+local function new_contact_list(client)
+  return assert(client:create_contact_list{ name = "Prepared",
+    filters = { companyLinkedInUrls = { "https://www.linkedin.com/company/acme" }, keywords = "ops" } })
+end
+
+local function new_company_list(client)
+  return assert(client:create_company_list{ name = "Prepared", filter = { domains = { "acme.com" } } })
+end
+
+local function new_market(client)
+  return assert(client:create_market_signal_subscription{ type = "JOB_POSTS",
+    webhookUrl = "https://hooks.example.org/prepared" })
+end
+
+local function new_profile(client)
+  return assert(client:create_scoring_profile{ profileType = "company", name = "Prepared" })
+end
+
+local function with(field, make)
+  return function(client, params) params[field] = make(client).id end
+end
+
+-- Operations that need an existing resource: create it first, then point
+-- the parameters at it.
 local PREPARE = {
   get_signal = function(client, params)
     local sig = assert(client:create_signal{ domain = "acme.com", question = "Prepared?" })
@@ -153,6 +180,63 @@ local PREPARE = {
     assert(client:create_contact_research({ firstName = "Jane", lastName = "Example",
       companyName = "Acme Corp", companyDomain = "acme.com" },
       { extra = { externalId = params.externalId, externalSource = params.externalSource } }))
+  end,
+  create_signal_subscription = with("signalTemplateId", new_template),
+  get_signal_template = with("templateId", new_template),
+  update_signal_template = with("templateId", new_template),
+  delete_signal_template = with("templateId", new_template),
+  get_signal_subscription = with("subscriptionId", new_subscription),
+  update_signal_subscription = with("subscriptionId", new_subscription),
+  start_signal_subscription = with("subscriptionId", new_subscription),
+  stop_signal_subscription = with("subscriptionId", new_subscription),
+  trigger_signal_subscription = with("subscriptionId", new_subscription),
+  list_subscription_actions = with("subscriptionId", new_subscription),
+  create_subscription_action = with("subscriptionId", new_subscription),
+  get_subscription_action = new_action,
+  update_subscription_action = new_action,
+  delete_subscription_action = new_action,
+  pause_subscription_action = new_action,
+  unpause_subscription_action = new_action,
+  get_contact_list = with("listId", new_contact_list),
+  update_contact_list = with("listId", new_contact_list),
+  delete_contact_list = with("listId", new_contact_list),
+  get_contact_list_contacts = with("listId", new_contact_list),
+  get_company_list = with("listId", new_company_list),
+  update_company_list = with("listId", new_company_list),
+  delete_company_list = with("listId", new_company_list),
+  get_company_list_companies = with("listId", new_company_list),
+  export_company_list = function(client, params)
+    params.listId = new_company_list(client).id
+    params.signalTemplateIds = { new_template(client).id }
+  end,
+  get_market_signal_subscription = with("subscriptionId", new_market),
+  update_market_signal_subscription = with("subscriptionId", new_market),
+  delete_market_signal_subscription = with("subscriptionId", new_market),
+  pause_market_signal_subscription = with("subscriptionId", new_market),
+  resume_market_signal_subscription = with("subscriptionId", new_market),
+  trigger_market_signal_subscription = with("subscriptionId", new_market),
+  list_market_signal_subscription_signals = with("subscriptionId", new_market),
+  get_scoring_profile = with("profileId", new_profile),
+  update_scoring_profile = with("profileId", new_profile),
+  delete_scoring_profile = with("profileId", new_profile),
+  list_scoring_rules = with("profileId", new_profile),
+  upsert_scoring_rule = with("profileId", new_profile),
+  create_profile_assignment = with("profileId", new_profile),
+  bulk_create_profile_assignments = with("profileId", new_profile),
+  delete_scoring_rule = function(client, params)
+    params.profileId = new_profile(client).id
+    params.ruleId = assert(client:upsert_scoring_rule{ profileId = params.profileId,
+      signalTemplateId = TEMPLATE_UUID, dimension = "urgency", answerType = "list",
+      pointValues = { choices = { Go = 5 } } }).id
+  end,
+  delete_profile_assignment = function(client, params)
+    params.assignmentId = assert(client:create_profile_assignment{ profileId = new_profile(client).id,
+      objectType = "company", objectId = "acme.com" }).id
+  end,
+  -- a summary needs completed signals, and takes the processing delay
+  generate_signal_summary = function(_, _, mock)
+    mock:config{ delay_ms = 0 }
+    mock:seed{ count = 2, domain = "acme.com" }
   end,
 }
 
@@ -351,8 +435,8 @@ describe("operations", function()
       it(op.name .. " sends " .. op.method .. " " .. op.path, function()
         local client = helper.client(mock, { max_retries = 0 })
         local params = sample_call(op, signals)
-        if EMULATED[op.name] and PREPARE[op.name] then
-          PREPARE[op.name](client, params)
+        if PREPARE[op.name] then
+          PREPARE[op.name](client, params, mock)
         end
         local expect = expected_request(op, params, signals)
         local before = #mock:requests()
@@ -360,21 +444,17 @@ describe("operations", function()
         local log = mock:requests()
         assert.are.equal(before + 1, #log, "exactly one request per call")
         assert_request(log[#log], expect)
-        if EMULATED[op.name] then
-          assert.is_nil(err, err and tostring(err))
-          assert.is_not_nil(result)
-          if expected_kind(op) == "text" then
-            assert.is_string(result)
-          else
-            assert.are.equal(expected_kind(op), signals.kind(result))
-          end
+        assert.is_nil(err, err and tostring(err))
+        assert.is_not_nil(result)
+        local kind = expected_kind(op)
+        if kind == "text" then
+          assert.is_string(result)
+        elseif type(result) == "table" then
+          -- a bare array answer of a non-list operation (bulk assignment)
+          assert.is_true(#result > 0)
+          for _, item in ipairs(result) do assert.are.equal(kind, signals.kind(item)) end
         else
-          assert.is_nil(result)
-          assert.is_not_nil(err, "a 501 route must fail")
-          assert.are.equal("error", signals.kind(err))
-          assert.are.equal("http", err.kind)
-          assert.are.equal(501, err.status)
-          assert.are.equal(op.method, err.method)
+          assert.are.equal(kind, signals.kind(result))
         end
       end)
     end

@@ -24,46 +24,9 @@ local function failure(kind, code, res, err)
   return err
 end
 
--- A server in a child process that answers one connection with the given
--- bytes after reading the request's head.
+-- helper.raw_server's one-shot server, as a URL to request.
 local function raw_server(response)
-  local dir = os.tmpname()
-  os.remove(dir)
-  assert(os.execute("mkdir -p " .. dir))
-  local f = assert(io.open(dir .. "/response", "wb"))
-  f:write(response)
-  f:close()
-  f = assert(io.open(dir .. "/server.lua", "wb"))
-  f:write([[
-    local socket = require("socket")
-    local dir = arg[1]
-    local s = assert(socket.bind("127.0.0.1", 0))
-    local _, port = s:getsockname()
-    local out = io.open(dir .. "/port.tmp", "w") out:write(port) out:close()
-    os.rename(dir .. "/port.tmp", dir .. "/port")
-    s:settimeout(20)
-    local c = s:accept()
-    if c then
-      c:settimeout(5)
-      repeat local line = c:receive("*l") until not line or line == ""
-      local r = io.open(dir .. "/response", "rb") c:send(r:read("*a")) r:close()
-      c:close()
-    end
-    for _, name in ipairs({ "/response", "/port", "/server.lua", "" }) do os.remove(dir .. name) end
-  ]])
-  f:close()
-  local lua = os.getenv("LUA") or "lua5.4"
-  assert(os.execute(string.format("%s %s/server.lua %s >/dev/null 2>&1 &", lua, dir, dir)))
-  for _ = 1, 200 do
-    local p = io.open(dir .. "/port")
-    if p then
-      local port = tonumber(p:read("*a"))
-      p:close()
-      return "http://127.0.0.1:" .. port .. "/"
-    end
-    helper.sleep(0.02)
-  end
-  error("raw server did not start")
+  return helper.raw_server(response) .. "/"
 end
 
 describe("core.http", function()
@@ -259,20 +222,12 @@ describe("core.http", function()
     end)
 
     it("reports a connect timeout, not connected", function()
-      -- A listener with a full accept queue: the kernel drops further SYNs.
-      local server = socket.tcp()
-      assert(server:bind("127.0.0.1", 0))
-      assert(server:listen(0))
-      local _, port = server:getsockname()
-      local filler = socket.tcp()
-      filler:settimeout(1)
-      assert(filler:connect("127.0.0.1", port))
+      local port, release = helper.unresponsive_port()
       local t0 = socket.gettime()
       local err = failure("timeout", "OPERATION_TIMEDOUT", h:request{
         method = "GET", url = "http://127.0.0.1:" .. port .. "/", connect_timeout = 0.3, timeout = 5 })
       local elapsed = socket.gettime() - t0
-      filler:close()
-      server:close()
+      release()
       assert.is_false(err.connected)
       assert.matches("connect timeout", err.message)
       assert.matches("0%.3 s", err.message)

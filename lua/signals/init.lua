@@ -1,35 +1,136 @@
--- require("signals"): the client of the Saber Signals API (DESIGN.md).
+--- require("signals"): the client of the Saber Signals API (DESIGN.md).
 -- signals.new builds a client; every operation of operations.lua becomes a
 -- method of it, and the helpers (pages, paginate, wait, run_signal) sit
 -- beside them.
+--
+-- Operations never raise: they return the result, or `nil` and an error
+-- object (@{Error}). `signals.new` and the iterators raise, the former on
+-- misuse, the latter a page's error object.
+-- @module signals
 local core = require("signals.core")
 local operations = require("signals.operations")
 local validate = require("signals.validate")
 local request = require("signals.request")
 local paging = require("signals.paging")
 local lifecycle = require("signals.lifecycle")
+local concurrency = require("signals.concurrency")
+local ratelimit = require("signals.ratelimit")
+local webhook = require("signals.webhook")
 
-local type, pairs, ipairs, tostring, error, require, setmetatable, rawget, pcall =
-  type, pairs, ipairs, tostring, error, require, setmetatable, rawget, pcall
-local format, gsub, find = string.format, string.gsub, string.find
+local type, pairs, ipairs, tostring, tonumber, error, require, setmetatable, rawget, pcall =
+  type, pairs, ipairs, tostring, tonumber, error, require, setmetatable, rawget, pcall
+local format, gsub, find, match, lower = string.format, string.gsub, string.find, string.match,
+  string.lower
 local getenv, execute = os.getenv, os.execute
 
 local signals = {}
 
+--- The library's version, a semver string.
 signals.VERSION = "0.1.0"
+
+--- JSON null: what a field holding null reads as, and what to send for null.
+-- It is a light userdata equal to lua-cjson's `cjson.null`.
 signals.null = core.null
+
+--- Names the type of a value the library returned.
+-- @function kind
+-- @param x any value
+-- @treturn ?string `"signal"`, `"contact_research"`, `"contact"`, `"object"`,
+--   `"page"` or `"error"`; nil for anything else (a plain table, a string)
 signals.kind = core.kind
 
+--- Webhook deliveries: @{signals.webhook} (verify, sign, parse).
+signals.webhook = webhook
+
+--- Marks a table to be sent as a JSON object, so that an empty one is `{}`
+-- (an empty table is sent as `[]`).
+-- @tparam table t
+-- @treturn table t itself
 function signals.object(t) return core.mark(t, "object") end
+
+--- Marks a table to be sent as a JSON array (an array mark on a table that
+-- is not a sequence makes the call fail with `invalid_request`).
+-- @tparam table t
+-- @treturn table t itself
 function signals.array(t) return core.mark(t, "array") end
 
--- signals.transports.curl, .ngx, ...: loaded on first use, so that a host
--- without OpenResty never loads the ngx transport.
+--- The transports, by name: `signals.transports.curl` (libcurl, the default
+-- outside nginx) and `signals.transports.ngx` (nginx cosockets, the default
+-- inside OpenResty). Loaded on first use, so that a host without OpenResty
+-- never loads the ngx transport.
+-- @table transports
 signals.transports = setmetatable({}, { __index = function(transports, name)
   local transport = require("signals.transports." .. tostring(name))
   transports[name] = transport
   return transport
 end })
+
+--- What operations return: userdata objects (`type(x) == "userdata"`) read
+-- by the API's own field names. An absent field is `nil`, JSON null is
+-- @{null}; nested objects and arrays are plain tables, free-form JSON is
+-- passed through. Every object has `obj:totable()` (a deep plain table),
+-- `obj:json()` (its JSON text) and a one-line `tostring(obj)`.
+-- `signals.kind(obj)` is `"signal"`, `"contact_research"`, `"contact"` or
+-- `"object"` (anything else: templates, subscriptions, lists, credits ...).
+-- @table Object
+
+--- A company or contact signal (`signals.kind(sig) == "signal"`): an
+-- @{Object} with these fields (API.md §4) and two methods.
+-- @field id the signal's UUID
+-- @field status `"processing"`, `"completed"` or `"failed"`
+-- @field domain the company (company signals)
+-- @field contactProfileUrl the person (contact signals)
+-- @field question the question asked
+-- @field answerType the answer's type (`"boolean"`, `"open_text"`, ...)
+-- @field answer the typed answer envelope, as the API sends it
+-- @field confidence 0 to 1, when completed
+-- @field reasoning why, when completed
+-- @field sources array of `{ url =, title =, snippet = }`
+-- @field createdAt RFC 3339 time
+-- @field completedAt RFC 3339 time, once finished
+-- @field retryable when failed: whether asking again may succeed
+-- @field error when failed: the message
+-- @field errorCode when failed: the machine code (`LINKEDIN_RATE_LIMIT_EXCEEDED`)
+-- @field value `sig:value()`: the answer unwrapped (a boolean, number,
+--   string, list table, or the json_schema object); nil without an answer
+-- @field failure `sig:failure()`: an @{Error} of kind `"signal"` when the
+--   signal failed, else nil (contact research objects have it too)
+-- @table Signal
+
+--- What list operations return (`signals.kind(page) == "page"`), whatever
+-- the API's envelope (`results`, `items`, or a bare array). `#page` is the
+-- number of items; other envelope fields read by name. `page:totable()`,
+-- `page:json()`, `tostring(page)`.
+-- @field items a Lua array of objects (@{Object}, @{Signal})
+-- @field total all matches, when the API says (nil for a bare array)
+-- @field limit the page size
+-- @field offset the first item's position
+-- @field count the number of items on this page
+-- @field has_more whether another page follows (computed where the API does not say)
+-- @table Page
+
+--- An error object (`signals.kind(err) == "error"`): what a failed call
+-- returns as its second value, and what the iterators raise. `tostring(err)`
+-- is one line with kind, status, code, message and request id;
+-- `err:totable()` a plain copy of the fields. No field ever shows the API key.
+-- @field kind `"network"`, `"timeout"`, `"http"`, `"decode"`,
+--   `"invalid_request"` (refused before sending) or `"signal"` (a failed signal)
+-- @field status the HTTP status, or nil when no response arrived
+-- @field code the API's machine code (`error.code`, or a failed signal's `errorCode`)
+-- @field type the API's error type (`error.type`)
+-- @field message human readable, never empty
+-- @field retryable the client's verdict: whether retrying could help (for a
+--   failed signal: the API's `retryable`)
+-- @field retry_after seconds the server asked to wait, or nil
+-- @field request_id the API's `requestId`, for Saber's support
+-- @field fields array of `{ field =, message = }` for validation errors
+-- @field action the API's suggested remedy (`errorAction`)
+-- @field details free-form details from the error body
+-- @field signal the failed signal (kind `"signal"`), or the last state seen (kind `"timeout"` from `wait`)
+-- @field method the request's HTTP method
+-- @field path the request's path (never the key)
+-- @field attempts how many attempts were made
+-- @table Error
 
 local DEFAULT_BASE_URL = "https://api.saber.app"
 
@@ -48,7 +149,8 @@ local CLIENT_OPTIONS = {
   ca_file = "string", ca_path = "string", proxy = "string", user_agent = "string",
   transport = "transport",
   on_request = "function", on_response = "function", on_retry = "function",
-  sleep = "function",
+  sleep = "function", allow_insecure_http = "boolean",
+  rate_limit = "any", -- nil, false or a table: ratelimit.problems checks it
 }
 
 -- The default `sleep`: it blocks the caller, except in OpenResty where
@@ -68,13 +170,51 @@ local function default_sleep(seconds)
   if seconds > 0 then blocking_sleep(seconds) end
 end
 
+-- Inside nginx the I/O runs on cosockets (libcurl would stall the worker's
+-- event loop), whatever phase the client is made in: one made in
+-- init_by_lua serves the requests later, and a request made where nginx
+-- allows no I/O gets an error saying so.
+local function default_transport_name()
+  local ngx = rawget(_G, "ngx")
+  return ngx and ngx.socket and ngx.get_phase and "ngx" or "curl"
+end
+
 local function env(name)
   local value = getenv(name)
   return value ~= "" and value or nil
 end
 
+-- Plain http carries the key in clear text, which is safe only on this
+-- machine: 127.0.0.0/8, ::1 or localhost. An authority that could be read
+-- two ways (several @, odd characters) is not taken for loopback.
+local function is_loopback_http(base_url)
+  local authority = match(base_url, "^[Hh][Tt][Tt][Pp]://([^/]*)")
+  if not authority then return false end
+  local host = lower(match(authority, "^[%w%-%._~%%!$&'()*+,;=:]*@(.*)$") or authority)
+  host = match(host, "^(%[[%x:]+%])$") or match(host, "^(%[[%x:]+%]):%d*$")
+    or match(host, "^([%w%.%-]+)$") or match(host, "^([%w%.%-]+):%d*$")
+  if host == "localhost" or host == "[::1]" then return true end
+  local a, b, c = match(host or "", "^127%.(%d+)%.(%d+)%.(%d+)$")
+  return a ~= nil and tonumber(a) < 256 and tonumber(b) < 256 and tonumber(c) < 256
+end
+
+--- A client, made by @{new}: every operation of the API is a method named
+-- by the snake_case of its operationId (the sections below list them all),
+-- taking one table of parameters keyed by the API's field names and an
+-- optional table of @{call_options}; the helpers are here.
+-- @type Client
 local Client = {}
 Client.__index = Client
+
+--- The per-call options every operation method takes as its second argument.
+-- @field timeout seconds for each attempt (default: the client's)
+-- @field max_retries retries after the first attempt (default: the client's)
+-- @field retry_unsafe `true` retries a POST or PATCH also when it may have
+--   been processed (they spend credits: by default only when it cannot have been)
+-- @field headers extra request headers (not `Authorization`, `Host`, `Content-Length`)
+-- @field wait sync endpoints: seconds the server may hold the call (`X-Sbr-Timeout-Sec`)
+-- @field extra fields the contract does not know yet: to the JSON body, or the query
+-- @table call_options
 
 local operation_by_name = {}
 for _, op in ipairs(operations) do
@@ -95,19 +235,93 @@ local function list_operation(name, params)
   return op
 end
 
+--- Iterates over the pages of a list operation, fetching one at a time.
+-- Memory stays bounded by one page.
+-- @tparam string name a list operation (`"list_signals"`)
+-- @tparam[opt] table params its parameters (`offset` sets where to start)
+-- @tparam[opt] table opts @{call_options} for each page
+-- @return an iterator giving each @{Page}
+-- @raise an unknown or non-list operation, or params that are not a table;
+--   while iterating, the @{Error} of a page that failed after retries, so that
+--   a failure is never mistaken for the end of the list
 function Client:pages(name, params, opts)
   return paging.pages(self, list_operation(name, params), params, opts)
 end
 
+--- Iterates over every item of a list operation, page after page.
+--    for sig in client:paginate("list_signals", { domain = "acme.com" }) do ... end
+-- @tparam string name a list operation
+-- @tparam[opt] table params its parameters
+-- @tparam[opt] table opts @{call_options} for each page
+-- @return an iterator giving each item (an @{Object} or @{Signal})
+-- @raise as @{Client:pages}
 function Client:paginate(name, params, opts)
   return paging.paginate(self, list_operation(name, params), params, opts)
 end
 
+--- Polls a signal until it leaves `"processing"`.
+-- @function Client:wait
+-- @tparam Signal|string signal a signal, or its id
+-- @tparam[opt] table opts `timeout` (seconds, default 300), `interval`
+--   (seconds between polls, default 2), `contact` (it is a contact signal;
+--   default: guessed from the signal), `headers`, `max_retries`
+-- @treturn[1] Signal the signal in its final state (completed, or failed as data)
+-- @treturn[2] nil
+-- @treturn[2] Error kind `"timeout"` with `err.signal` (the last state seen)
+--   when `timeout` passes, or the error of a poll that failed
 Client.wait = lifecycle.wait
+
+--- Asks a question about a company and waits for the answer: creates the
+-- signal on the sync endpoint, polls when the server-side wait runs out, and
+-- when it failed with `retryable == true` asks again after a backoff.
+-- @function Client:run_signal
+-- @tparam table params as for `create_company_signal_sync` (`domain`, `question`, ...)
+-- @tparam[opt] table opts `wait` (server-side seconds per create, default 120),
+--   `timeout`, `interval` (as for @{Client:wait}), `max_attempts` (default 3),
+--   `headers`, `max_retries`, `extra`
+-- @treturn[1] Signal the completed signal
+-- @treturn[2] nil
+-- @treturn[2] Error kind `"signal"` for a signal that failed (at once when not
+--   retryable), or the error of a call that failed
 Client.run_signal = lifecycle.run_signal
+
+--- @{Client:run_signal} for a contact: params as for
+-- `create_contact_signal_sync` (`contactProfileUrl`, `question`, ...).
+-- @function Client:run_contact_signal
+-- @tparam table params
+-- @tparam[opt] table opts as for @{Client:run_signal}
+-- @treturn[1] Signal the completed signal
+-- @treturn[2] nil
+-- @treturn[2] Error
 Client.run_contact_signal = lifecycle.run_contact_signal
 
--- Closes the transport the client opened itself; a transport passed in
+--- Runs many operation calls at once, at most `opts.concurrency` requests in
+-- flight (libcurl multi; cosockets in OpenResty). Each call keeps its own
+-- validation, hooks and retries; a retry's wait holds up no other call.
+--    local results = client:all({ { "get_signal", { signalId = a } },
+--                                 { "create_signal", { domain = "acme.com", question = "?" } } })
+-- @tparam {table,...} calls each `{ "operation_name", params [, call_options] }`
+-- @tparam[opt] table opts `concurrency` (default 8), `on_progress(done, total)`
+-- @treturn[1] table the results in input order, each an object or an @{Error}
+-- @treturn[2] nil
+-- @treturn[2] Error when `calls` or `opts` are not usable
+function Client:all(calls, opts)
+  return concurrency.all(self, operation_by_name, calls, opts)
+end
+
+--- @{Client:wait} for many signals at once.
+-- @tparam {Signal|string,...} targets signals or their ids
+-- @tparam[opt] table opts `concurrency` (default 8), `on_progress(done, total)`,
+--   and the options of @{Client:wait} for each
+-- @treturn[1] table in input order, what @{Client:wait} gives for each: the
+--   signal in its final state, or an @{Error}
+-- @treturn[2] nil
+-- @treturn[2] Error when `signals` or `opts` are not usable
+function Client:wait_all(targets, opts)
+  return concurrency.wait_all(self, operation_by_name, targets, opts)
+end
+
+--- Closes the transport the client opened itself; a transport passed in
 -- belongs to the caller. Later calls return an invalid_request error.
 function Client:close()
   if not self.closed then
@@ -120,9 +334,56 @@ function Client:__tostring()
   return "signals client " .. self.options.base_url
 end
 
+--- Making a client.
+-- @section new
+
+--- The options of @{new}. Times are in seconds (fractions allowed).
+-- @field api_key the API key (default `$SABER_API_KEY`; none: the API answers 401)
+-- @field base_url `https://api.saber.app` by default, or `$SABER_BASE_URL`;
+--   may carry a path prefix (a gateway). Plain http only to loopback,
+--   unless `allow_insecure_http`
+-- @field allow_insecure_http `true` allows plain http to other hosts (the key then travels in clear)
+-- @field timeout per attempt (default 60)
+-- @field connect_timeout per attempt (default 10)
+-- @field max_retries retries after the first attempt (default 2)
+-- @field retry_base_delay backoff: the first retry's longest wait (default 0.5)
+-- @field retry_max_delay backoff: the longest wait (default 8)
+-- @field max_retry_after the longest server-asked wait honoured; a longer one
+--   returns the error instead (default 60)
+-- @field max_response_bytes a larger body is an error (default 32 MiB)
+-- @field ca_file CA bundle for TLS (libcurl transport)
+-- @field ca_path CA directory for TLS (libcurl transport)
+-- @field proxy proxy URL (default: libcurl's proxy environment variables)
+-- @field user_agent the User-Agent header (default `signals-lua/<version> (<Lua version>)`)
+-- @field rate_limit the client-side limiter: a table of `writes_per_minute`
+--   (default 2000), `reads_per_minute` (100000), `write_burst` (400),
+--   `read_burst` (10000), or `false` for none; it also follows the server's
+--   `X-Ratelimit-*` headers
+-- @field transport a table with `request(req)` returning `res` or `nil, err`
+--   (`req = { method, url, headers, body, timeout, connect_timeout }`,
+--   `res = { status, headers (lower-case names), body }`); default:
+--   `signals.transports.curl`, or `signals.transports.ngx` inside nginx
+-- @field on_request hook called with `{ operation, attempt, method, url,
+--   headers, body, timeout, connect_timeout }` before each request is sent
+-- @field on_response hook called with `{ operation, attempt, method, url,
+--   status, headers, body }` for each response
+-- @field on_retry hook called with `{ operation, attempt, delay, error,
+--   method, url }` before each retry's wait (`error`: the fields of the @{Error})
+-- @field sleep `function(seconds)` used between retries and polls (default:
+--   blocking; `ngx.sleep` in OpenResty)
+-- @table options
+
+--- Makes a client. The `Authorization` header is redacted in everything a
+-- hook, a log line, `tostring` or an error shows.
+--    local client = signals.new{ api_key = os.getenv("SABER_API_KEY") }
+-- @tparam[opt] table opts @{options}
+-- @treturn Client
+-- @raise on misuse: an unknown option, a value of the wrong type or range,
+--   a base_url that is not http(s) or is plain http to another host
 function signals.new(opts)
   if opts == nil then opts = {} end
   local problems = validate.settings(CLIENT_OPTIONS, opts)
+  if #problems == 0 then problems = ratelimit.problems(opts.rate_limit) end
   if #problems > 0 then error("signals.new: " .. validate.message(problems), 2) end
 
   local options = {}
@@ -136,15 +397,20 @@ function signals.new(opts)
     error(format("signals.new: 'base_url' must be an http(s) URL without query or fragment, got '%s'",
       base_url), 2)
   end
+  if find(base_url, "^[Hh][Tt][Tt][Pp]:") and not opts.allow_insecure_http and not is_loopback_http(base_url) then
+    error("signals.new: 'base_url' is plain http to a host other than loopback, which would send "
+      .. "the API key in clear text; use https, or pass allow_insecure_http = true", 2)
+  end
   options.base_url = gsub(base_url, "/+$", "")
   options.sleep = opts.sleep or default_sleep
 
-  local transport = opts.transport or require("signals.transports.curl").new{
+  local transport = opts.transport or require("signals.transports." .. default_transport_name()).new{
     ca_file = options.ca_file, ca_path = options.ca_path, proxy = options.proxy,
     max_response_bytes = options.max_response_bytes,
   }
   return setmetatable({ options = options, transport = transport, owns_transport = opts.transport == nil,
-                        closed = false }, Client)
+                        closed = false, skew = 0, limiter = ratelimit.new(opts.rate_limit, core.now(), options.max_retry_after) },
+                      Client)
 end
 
 return signals

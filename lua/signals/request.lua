@@ -13,6 +13,7 @@ local byte, find, format, gsub, lower, match, sub = string.byte, string.find, st
   string.gsub, string.lower, string.match, string.sub
 local concat, sort = table.concat, table.sort
 local time = os.time
+local now = core.now
 
 local request = {}
 
@@ -220,10 +221,10 @@ local function transport_error(problem)
   return { kind = "network", message = message ~= "" and one_line(message) or "the transport failed" }
 end
 
--- A custom transport may raise or answer loosely; both become network errors.
-local function exchange(transport, req)
-  local ok, res, problem = pcall(transport.request, req)
-  if not ok then return nil, transport_error(res) end
+-- The transport's answer (`res`, or nil and `problem`: what it returned or
+-- raised instead) as a response table, or nil and an error table: a custom
+-- transport may raise or answer loosely, both become network errors.
+local function checked(res, problem)
   if res == nil then return nil, transport_error(problem) end
   if type(res) ~= "table" or type(res.status) ~= "number" then
     return nil, transport_error("the transport answered without an HTTP status")
@@ -231,40 +232,25 @@ local function exchange(transport, req)
   return { status = res.status, headers = res.headers or {}, body = res.body or "" }
 end
 
--- One attempt: the request and the same-origin redirects it leads to.
-local function send(client, op, req, attempt)
-  local options = client.options
-  local origin = origin_of(req.url)
-  local redirects = 0
-  while true do
-    if options.on_request then
-      options.on_request{ operation = op.name, attempt = attempt, method = req.method, url = req.url,
-        headers = hook_headers(req.headers, options.api_key), body = req.body,
-        timeout = req.timeout, connect_timeout = req.connect_timeout }
-    end
-    local res, err = exchange(client.transport, req)
-    if not res then return nil, err end
-    if options.on_response then
-      options.on_response{ operation = op.name, attempt = attempt, method = req.method, url = req.url,
-        status = res.status, headers = copy(res.headers), body = res.body }
-    end
-    local location = REDIRECT_STATUSES[res.status] and res.headers.location
-    if not location then return res end
-    local target = resolve(req.url, location)
-    local target_origin = origin_of(target)
-    -- The key must never travel to another origin.
-    if target_origin ~= origin then
-      return nil, { kind = "http", status = res.status, code = "REDIRECT_NOT_FOLLOWED",
-        message = format("redirect to %s not followed: another origin than %s",
-          one_line(target_origin or location), origin) }
-    end
-    redirects = redirects + 1
-    if redirects > MAX_REDIRECTS then
-      return nil, { kind = "http", status = res.status, code = "TOO_MANY_REDIRECTS",
-        message = format("more than %d redirects", MAX_REDIRECTS) }
-    end
-    req = redirected(req, res.status, target)
+-- The request a redirect leads to (same origin only): nil when `res` is no
+-- redirect, or nil and an error table when it is not followed.
+local function follow(call, res)
+  local location = REDIRECT_STATUSES[res.status] and res.headers.location
+  if not location then return nil end
+  local target = resolve(call.req.url, location)
+  local target_origin = origin_of(target)
+  -- The key must never travel to another origin.
+  if target_origin ~= call.origin then
+    return nil, { kind = "http", status = res.status, code = "REDIRECT_NOT_FOLLOWED",
+      message = format("redirect to %s not followed: another origin than %s",
+        one_line(target_origin or location), call.origin) }
   end
+  call.redirects = call.redirects + 1
+  if call.redirects > MAX_REDIRECTS then
+    return nil, { kind = "http", status = res.status, code = "TOO_MANY_REDIRECTS",
+      message = format("more than %d redirects", MAX_REDIRECTS) }
+  end
+  return redirected(call.req, res.status, target)
 end
 
 -- A server or proxy may echo the request back in its error text; the key
@@ -287,13 +273,18 @@ local function without_key(text, api_key)
   return concat(parts)
 end
 
+-- A copy of a body's value (details, fields) with the key out of every
+-- string in it, names included.
+local function scrubbed(value, api_key)
+  if type(value) ~= "table" then return without_key(value, api_key) end
+  local copy = {}
+  for k, v in pairs(value) do copy[without_key(k, api_key)] = scrubbed(v, api_key) end
+  return copy
+end
+
+-- Any field may repeat what the server sent: code, request_id, action...
 local function scrub_key(err, api_key)
-  err.message = without_key(err.message, api_key)
-  if type(err.fields) == "table" then
-    for _, field in ipairs(err.fields) do
-      if type(field) == "table" then field.message = without_key(field.message, api_key) end
-    end
-  end
+  for name, value in pairs(err) do err[name] = scrubbed(value, api_key) end
 end
 
 local function http_error(res)
@@ -330,7 +321,26 @@ local function decode(op, params, res)
   return value
 end
 
-function request.call(client, op, params, opts)
+-- The client's clock in seconds: real time, plus what its sleeps claimed
+-- but did not take (a sleep that only records, in tests), so that the rate
+-- limiter and the scheduler count waits in the time the client believes
+-- has passed.
+function request.now(client)
+  return now() + client.skew
+end
+
+function request.sleep(client, seconds)
+  local before = now()
+  client.options.sleep(seconds)
+  local taken = now() - before
+  if taken < seconds then client.skew = client.skew + seconds - taken end
+end
+
+-- One call as steps: request.call runs them one exchange at a time, the
+-- scheduler of concurrency.lua with many calls in flight.
+
+-- The call in progress, or nil and the error that refuses it (nothing is sent).
+function request.start(client, op, params, opts)
   if opts == nil then opts = NO_OPTIONS end
   if client.closed then return nil, invalid_request(op, "the client is closed") end
   local args = params_table(op, params)
@@ -346,34 +356,100 @@ function request.call(client, op, params, opts)
   if not req then
     return nil, invalid_request(op, path_or_reason, { { field = "body", message = path_or_reason } })
   end
-  local path = path_or_reason
+  return { client = client, op = op, args = args, opts = opts, path = path_or_reason,
+           first = req, req = req, origin = origin_of(req.url), attempt = 1, redirects = 0 }
+end
 
+-- Seconds the rate limiter wants to pass before call.req goes out (0: now).
+function request.admission(call, at)
+  local limiter = call.client.limiter
+  if not limiter then return 0 end
+  return limiter:delay(call.req.method, at)
+end
+
+-- Fires on_request and counts call.req with the rate limiter; returns it
+-- for the transport.
+function request.outgoing(call, at)
+  local client, req = call.client, call.req
   local options = client.options
-  local max_retries = opts.max_retries or options.max_retries
-  local attempt = 0
-  while true do
-    attempt = attempt + 1
-    local res, err = send(client, op, req, attempt)
-    if res then
+  if options.on_request then
+    options.on_request{ operation = call.op.name, attempt = call.attempt, method = req.method, url = req.url,
+      headers = hook_headers(req.headers, options.api_key), body = req.body,
+      timeout = req.timeout, connect_timeout = req.connect_timeout }
+  end
+  if client.limiter then client.limiter:sent(req.method, at) end
+  return req
+end
+
+-- Takes the transport's answer to call.req (`res`, or nil and `problem`)
+-- and says what comes next:
+--   "send"          call.req is due now (a same-origin redirect);
+--   "retry", delay  call.req is due again after `delay` seconds (on_retry fired);
+--   "done", value   the call's result;
+--   "failed", err   the call's error object.
+function request.incoming(call, res, problem, at)
+  local client, op = call.client, call.op
+  local options = client.options
+  local err, next_req, value
+  res, err = checked(res, problem)
+  if res then
+    if options.on_response then
+      options.on_response{ operation = op.name, attempt = call.attempt, method = call.req.method,
+        url = call.req.url, status = res.status, headers = copy(res.headers), body = res.body }
+    end
+    next_req, err = follow(call, res)
+    if not next_req and not err then
       if res.status >= 200 and res.status < 300 then
-        local value
-        value, err = decode(op, args, res)
-        if value ~= nil then return value end
+        value, err = decode(op, call.args, res)
       else
         err = http_error(res)
       end
     end
-    err.method, err.path, err.attempts = op.method, path, attempt
-    err.retryable = retry.should_retry(err, op.method, opts.retry_unsafe)
-    err.connected = nil
-    scrub_key(err, options.api_key)
-    local delay = err.retryable and attempt <= max_retries and retry.delay(err, attempt, options)
-    if not delay then return nil, core.error(err) end
-    if options.on_retry then
-      options.on_retry{ operation = op.name, attempt = attempt, delay = delay, error = copy(err),
-                        method = op.method, url = req.url }
-    end
-    options.sleep(delay)
+  end
+  if client.limiter then
+    client.limiter:answered(call.req.method, res and res.headers, at,
+      err and err.status == 429 and err.retry_after or nil)
+  end
+  if next_req then
+    call.req = next_req
+    return "send"
+  end
+  if value ~= nil then return "done", value end
+  local attempt = call.attempt
+  err.method, err.path, err.attempts = op.method, call.path, attempt
+  err.retryable = retry.should_retry(err, op.method, call.opts.retry_unsafe)
+  err.connected = nil
+  scrub_key(err, options.api_key)
+  local max_retries = call.opts.max_retries or options.max_retries
+  local delay = err.retryable and attempt <= max_retries and retry.delay(err, attempt, options)
+  if not delay then return "failed", core.error(err) end
+  if options.on_retry then
+    options.on_retry{ operation = op.name, attempt = attempt, delay = delay, error = copy(err),
+                      method = op.method, url = call.first.url }
+  end
+  call.attempt, call.req, call.redirects = attempt + 1, call.first, 0
+  return "retry", delay
+end
+
+-- The answer to call.req will never come: the caller gave up on it.
+function request.abandon(call, at)
+  local limiter = call.client.limiter
+  if limiter then limiter:answered(call.req.method, nil, at) end
+end
+
+function request.call(client, op, params, opts)
+  local call, err = request.start(client, op, params, opts)
+  if not call then return nil, err end
+  local transport = client.transport
+  while true do
+    local wait = request.admission(call, request.now(client))
+    if wait > 0 then request.sleep(client, wait) end
+    local ok, res, problem = pcall(transport.request, request.outgoing(call, request.now(client)))
+    if not ok then res, problem = nil, res end
+    local step, outcome = request.incoming(call, res, problem, request.now(client))
+    if step == "done" then return outcome end
+    if step == "failed" then return nil, outcome end
+    if step == "retry" then request.sleep(client, outcome) end
   end
 end
 

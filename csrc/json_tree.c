@@ -1,0 +1,452 @@
+/*
+ * The JSON parser behind sig_json_tree (see json_tree.h for why it exists).
+ * One pass over the text, no recursion: the open arrays and objects are
+ * kept on an explicit stack as deep as cJSON allows. Strings are copied,
+ * unescaped, into the tree's own buffer as they are scanned; the text
+ * itself is only read.
+ */
+#include <limits.h>
+#include <locale.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_tree.h"
+
+struct sig_json_block {
+    struct sig_json_block *next;
+    size_t used, cap;
+    cJSON nodes[];
+};
+
+/* API bodies have about 20 bytes of text per value; the first block is
+ * sized from that, later ones double. */
+#define TEXT_BYTES_PER_NODE 20
+#define MIN_BLOCK_NODES 16
+
+struct parser {
+    sig_json_tree *tree;
+    size_t next_cap;
+    const char *end; /* of the text, where its NUL is */
+    char *w;         /* where the next string goes in tree->text */
+};
+
+static cJSON *new_node(struct parser *ps, int type)
+{
+    struct sig_json_block *b = ps->tree->blocks;
+    cJSON *node;
+
+    if (b == NULL || b->used == b->cap) {
+        size_t cap = ps->next_cap;
+        if (cap > (SIZE_MAX - sizeof *b) / sizeof(cJSON))
+            return NULL;
+        b = malloc(sizeof *b + cap * sizeof(cJSON));
+        if (b == NULL)
+            return NULL;
+        b->next = ps->tree->blocks;
+        b->used = 0;
+        b->cap = cap;
+        ps->tree->blocks = b;
+        ps->next_cap = cap * 2;
+    }
+    node = &b->nodes[b->used++];
+    memset(node, 0, sizeof *node);
+    node->type = type;
+    return node;
+}
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* The 4 hex digits at p as a number, or -1. */
+static long hex4(const char *p)
+{
+    long v = 0;
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        int h = hex_value(p[i]);
+        if (h < 0)
+            return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+/* Writes code point c as UTF-8 at w; returns the byte after it. */
+static char *put_utf8(char *w, unsigned long c)
+{
+    if (c < 0x80) {
+        *w++ = (char)c;
+    } else if (c < 0x800) {
+        *w++ = (char)(0xC0 | (c >> 6));
+        *w++ = (char)(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+        *w++ = (char)(0xE0 | (c >> 12));
+        *w++ = (char)(0x80 | ((c >> 6) & 0x3F));
+        *w++ = (char)(0x80 | (c & 0x3F));
+    } else {
+        *w++ = (char)(0xF0 | (c >> 18));
+        *w++ = (char)(0x80 | ((c >> 12) & 0x3F));
+        *w++ = (char)(0x80 | ((c >> 6) & 0x3F));
+        *w++ = (char)(0x80 | (c & 0x3F));
+    }
+    return w;
+}
+
+/*
+ * The escape at r (a backslash), unescaped at *w: \uXXXX is 6 bytes for
+ * at most 3, a surrogate pair 12 for 4, so the copy never outgrows the
+ * text. Returns the byte after the escape, or NULL.
+ */
+static const char *unescape(const char *r, char **w, const char *end)
+{
+    long c, low;
+
+    if (end - r < 2)
+        return NULL;
+    switch (r[1]) {
+    case '"': *(*w)++ = '"'; return r + 2;
+    case '\\': *(*w)++ = '\\'; return r + 2;
+    case '/': *(*w)++ = '/'; return r + 2;
+    case 'b': *(*w)++ = '\b'; return r + 2;
+    case 'f': *(*w)++ = '\f'; return r + 2;
+    case 'n': *(*w)++ = '\n'; return r + 2;
+    case 'r': *(*w)++ = '\r'; return r + 2;
+    case 't': *(*w)++ = '\t'; return r + 2;
+    case 'u': break;
+    default: return NULL;
+    }
+    if (end - r < 6 || (c = hex4(r + 2)) < 0)
+        return NULL;
+    r += 6;
+    if (c >= 0xDC00 && c <= 0xDFFF)
+        return NULL; /* a low surrogate alone */
+    if (c >= 0xD800 && c <= 0xDBFF) {
+        if (end - r < 6 || r[0] != '\\' || r[1] != 'u' || (low = hex4(r + 2)) < 0
+            || low < 0xDC00 || low > 0xDFFF)
+            return NULL; /* a high surrogate without its low half */
+        c = 0x10000 + ((c - 0xD800) << 10) + (low - 0xDC00);
+        r += 6;
+    }
+    *w = put_utf8(*w, (unsigned long)c);
+    return r;
+}
+
+/*
+ * The string whose content starts at p (after the opening quote), copied
+ * unescaped and NUL-terminated into the tree's buffer. Returns the byte
+ * after the closing quote, or NULL with *at set. libc's memchr finds the
+ * quote and any escape before it faster than a loop over the bytes could.
+ * A NUL inside the string is kept, as cJSON did (it ends the C string).
+ */
+static const char *parse_string(struct parser *ps, const char *p, char **out, const char **at)
+{
+    const char *end = ps->end, *quote = p - 1, *escape; /* the opening quote */
+    char *w = ps->w;
+
+    *out = w;
+    for (;;) {
+        /* Searched again only once passed (the first time, or when an
+         * escape consumed it: \"), so that each byte is looked at a bounded
+         * number of times however many escapes. */
+        if (quote < p && (quote = memchr(p, '"', (size_t)(end - p))) == NULL) {
+            *at = end;
+            return NULL;
+        }
+        escape = memchr(p, '\\', (size_t)(quote - p));
+        if (escape == NULL) {
+            memcpy(w, p, (size_t)(quote - p));
+            w += quote - p;
+            *w++ = '\0';
+            ps->w = w;
+            return quote + 1;
+        }
+        memcpy(w, p, (size_t)(escape - p));
+        w += escape - p;
+        p = unescape(escape, &w, end);
+        if (p == NULL) {
+            *at = escape;
+            return NULL;
+        }
+    }
+}
+
+/* Powers of ten a double holds exactly. */
+static const double exact_powers[] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+};
+
+/* strtod on the number text [p, stop), which the grammar has checked,
+ * copied to scratch as a C string with the locale's decimal point (what
+ * strtod reads) in place of '.'. */
+static double number_by_strtod(const char *p, const char *stop, char *scratch)
+{
+    size_t n = (size_t)(stop - p);
+    char point = localeconv()->decimal_point[0];
+    char *dot;
+
+    memcpy(scratch, p, n);
+    scratch[n] = '\0';
+    dot = memchr(scratch, '.', n);
+    if (dot != NULL && point != '\0')
+        *dot = point;
+    return strtod(scratch, NULL);
+}
+
+/* Adds digit c to the significant digits so far (leading zeros are not
+ * significant: they only move the decimal point of a fraction). */
+static void add_digit(char c, int fraction, unsigned long long *mantissa, int *digits,
+                      long *exponent, int *truncated)
+{
+    if (*mantissa == 0 && c == '0') {
+        *exponent -= fraction;
+        return;
+    }
+    if (*digits == 19) { /* more than a 64-bit mantissa holds: strtod's job */
+        *truncated = 1;
+        return;
+    }
+    *mantissa = *mantissa * 10 + (unsigned)(c - '0');
+    (*digits)++;
+    *exponent -= fraction;
+}
+
+/*
+ * The number at p (RFC 8259 grammar) into node. Numbers of at most 15
+ * significant digits and a decimal exponent within +-22 are computed
+ * exactly (one correctly rounded operation on exact values); the rest go
+ * through strtod, with the free end of the tree's buffer as scratch (as
+ * many bytes are free there as the text has left from p). Returns the
+ * byte after the number, or NULL.
+ */
+static const char *parse_number(struct parser *ps, const char *p, cJSON *node)
+{
+    const char *start = p;
+    unsigned long long mantissa = 0;
+    int digits = 0, truncated = 0, negative = *p == '-';
+    long exponent = 0, e = 0;
+    double d;
+
+    p += negative;
+    if (*p == '0')
+        p++;
+    else if (*p >= '1' && *p <= '9')
+        for (; *p >= '0' && *p <= '9'; p++)
+            add_digit(*p, 0, &mantissa, &digits, &exponent, &truncated);
+    else
+        return NULL;
+    if (*p == '.') {
+        p++;
+        if (!(*p >= '0' && *p <= '9'))
+            return NULL;
+        for (; *p >= '0' && *p <= '9'; p++)
+            add_digit(*p, 1, &mantissa, &digits, &exponent, &truncated);
+    }
+    if (*p == 'e' || *p == 'E') {
+        int minus = 0;
+        p++;
+        if (*p == '+' || *p == '-')
+            minus = *p++ == '-';
+        if (!(*p >= '0' && *p <= '9'))
+            return NULL;
+        for (; *p >= '0' && *p <= '9'; p++)
+            if (e < 100000)
+                e = e * 10 + (*p - '0');
+        exponent += minus ? -e : e;
+    }
+    if (!truncated && digits <= 15 && exponent >= -22 && exponent <= 22) {
+        d = (double)mantissa;
+        d = exponent >= 0 ? d * exact_powers[exponent] : d / exact_powers[-exponent];
+        if (negative)
+            d = -d;
+    } else {
+        d = number_by_strtod(start, p, ps->w);
+    }
+    node->valuedouble = d;
+    if (d >= INT_MAX)
+        node->valueint = INT_MAX;
+    else if (d <= (double)INT_MIN)
+        node->valueint = INT_MIN;
+    else
+        node->valueint = (int)d;
+    return p;
+}
+
+/* Adds child as the last element of parent, keeping cJSON's links: the
+ * first child's prev is the last one. */
+static void append(cJSON *parent, cJSON *child)
+{
+    cJSON *first = parent->child;
+
+    if (first == NULL) {
+        parent->child = child;
+        child->prev = child;
+        return;
+    }
+    first->prev->next = child;
+    child->prev = first->prev;
+    first->prev = child;
+}
+
+static const char *skip_space(const char *p)
+{
+    while (is_space(*p))
+        p++;
+    return p;
+}
+
+enum sig_json_status sig_json_parse(sig_json_tree *tree, const char *text, size_t len, size_t *at)
+{
+    cJSON *stack[CJSON_NESTING_LIMIT];
+    int depth = 0;
+    struct parser ps;
+    const char *p, *bad;
+    char *key = NULL;
+    cJSON *node;
+
+    /* Every string's copy and terminator fit in the bytes of its quoted
+     * text, and a number's scratch in what is left of the text. */
+    if (len == SIZE_MAX || (tree->text = malloc(len + 1)) == NULL)
+        return SIG_JSON_NO_MEMORY;
+    ps.tree = tree;
+    ps.end = text + len;
+    ps.w = tree->text;
+    ps.next_cap = len / TEXT_BYTES_PER_NODE + MIN_BLOCK_NODES;
+    p = skip_space(text);
+
+value:
+    bad = p;
+    switch (*p) {
+    case '{':
+    case '[':
+        if (depth == CJSON_NESTING_LIMIT)
+            goto invalid;
+        node = new_node(&ps, *p == '{' ? cJSON_Object : cJSON_Array);
+        if (node == NULL)
+            return SIG_JSON_NO_MEMORY;
+        node->string = key;
+        if (depth > 0)
+            append(stack[depth - 1], node);
+        else
+            tree->root = node;
+        stack[depth++] = node;
+        p = skip_space(p + 1);
+        if (*p == (node->type == cJSON_Object ? '}' : ']')) {
+            p++;
+            depth--;
+            goto next;
+        }
+        if (node->type == cJSON_Object)
+            goto member;
+        key = NULL;
+        goto value;
+    case '"':
+        node = new_node(&ps, cJSON_String);
+        if (node == NULL)
+            return SIG_JSON_NO_MEMORY;
+        p = parse_string(&ps, p + 1, &node->valuestring, &bad);
+        break;
+    case 't':
+    case 'f':
+    case 'n': {
+        static const char *const words[] = { "true", "false", "null" };
+        static const int types[] = { cJSON_True, cJSON_False, cJSON_NULL };
+        int i = *p == 't' ? 0 : *p == 'f' ? 1 : 2;
+        size_t n = strlen(words[i]);
+        if ((size_t)(ps.end - p) < n || memcmp(p, words[i], n) != 0)
+            goto invalid;
+        node = new_node(&ps, types[i]);
+        if (node == NULL)
+            return SIG_JSON_NO_MEMORY;
+        node->valueint = i == 0;
+        p += n;
+        break;
+    }
+    default:
+        node = new_node(&ps, cJSON_Number);
+        if (node == NULL)
+            return SIG_JSON_NO_MEMORY;
+        p = parse_number(&ps, p, node);
+    }
+    if (p == NULL)
+        goto invalid;
+    node->string = key;
+    if (depth > 0)
+        append(stack[depth - 1], node);
+    else
+        tree->root = node;
+
+next:
+    p = skip_space(p);
+    if (depth == 0) {
+        if (p != ps.end) {
+            *at = (size_t)(p - text);
+            return SIG_JSON_TRAILING;
+        }
+        return SIG_JSON_OK;
+    }
+    node = stack[depth - 1];
+    if (*p == ',') {
+        p = skip_space(p + 1);
+        if (node->type == cJSON_Object)
+            goto member;
+        key = NULL;
+        goto value;
+    }
+    if (*p != (node->type == cJSON_Object ? '}' : ']')) {
+        bad = p;
+        goto invalid;
+    }
+    p++;
+    depth--;
+    goto next;
+
+member:
+    bad = p;
+    if (*p != '"')
+        goto invalid;
+    p = parse_string(&ps, p + 1, &key, &bad);
+    if (p == NULL)
+        goto invalid;
+    p = skip_space(p);
+    if (*p != ':') {
+        bad = p;
+        goto invalid;
+    }
+    p = skip_space(p + 1);
+    goto value;
+
+invalid:
+    *at = (size_t)(bad - text);
+    return SIG_JSON_INVALID;
+}
+
+void sig_json_tree_free(sig_json_tree *tree)
+{
+    struct sig_json_block *b = tree->blocks;
+
+    while (b != NULL) {
+        struct sig_json_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    free(tree->text);
+    tree->root = NULL;
+    tree->text = NULL;
+    tree->blocks = NULL;
+}

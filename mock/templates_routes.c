@@ -1,0 +1,167 @@
+/* Signal templates (API.md §8.1-§8.6): versioned question definitions. An
+ * update makes a new version (version + 1, createdAt of that version); a
+ * delete is soft: the template stays readable with its deletedAt, leaves
+ * the list (unless includeDeleted=true) and can no longer be changed.
+ * The definition rules are shared with subscriptions, whose objects carry
+ * the same fields. */
+#define _GNU_SOURCE
+#include "answers.h"
+#include "resources.h"
+#include "validate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TEMPLATE_NAME_MAX 200
+#define TEMPLATE_DESCRIPTION_MAX 1000
+
+static const char NO_TEMPLATE[] = "signal template not found or access denied";
+
+/* Template update and subscriptions offer every answer type but the last. */
+const char *const SUBSCRIPTION_ANSWER_TYPES[] = {
+    "open_text", "boolean", "number", "list", "percentage", "currency", "url",
+    "json_schema", "contacts", "contact_posts", "contact_engagements", NULL,
+};
+
+static const char *const DEFINITION_KEYS[] = { "name", "description", "question",
+                                               "answerType", "outputSchema", "weight",
+                                               "qualificationCriteria", NULL };
+
+void definition_defaults(cJSON *target)
+{
+    cJSON_AddNullToObject(target, "name");
+    cJSON_AddNullToObject(target, "description");
+    cJSON_AddNullToObject(target, "question");
+    cJSON_AddStringToObject(target, "answerType", "open_text");
+    cJSON_AddNullToObject(target, "outputSchema");
+    cJSON_AddStringToObject(target, "weight", "important");
+    cJSON_AddNullToObject(target, "qualificationCriteria");
+}
+
+static void require_text(const cJSON *target, const char *key, cJSON *fields)
+{
+    const char *v = json_string(target, key);
+    if ((!v || !*v) && !field_reported(fields, key))
+        field_error(fields, key, "'%s' is required and must not be empty", key);
+}
+
+void apply_definition(cJSON *target, const cJSON *body, const char *const *answer_types,
+                      cJSON *fields)
+{
+    string_member(body, "name", false, TEMPLATE_NAME_MAX, NULL, fields);
+    string_member(body, "description", false, TEMPLATE_DESCRIPTION_MAX, NULL, fields);
+    string_member(body, "question", false, 0, NULL, fields);
+    check_enum_member(fields, body, "answerType", answer_types, "answerType");
+    object_member(body, "outputSchema", NULL, fields);
+    check_enum_member(fields, body, "weight", WEIGHTS, "weight");
+    object_member(body, "qualificationCriteria", NULL, fields);
+    for (int i = 0; DEFINITION_KEYS[i]; i++)
+        json_copy_member(target, body, DEFINITION_KEYS[i]);
+    /* what the result must hold, whatever was sent or kept */
+    require_text(target, "name", fields);
+    require_text(target, "question", fields);
+    const char *type = json_string(target, "answerType");
+    if (!type)
+        json_set_string(target, "answerType", "open_text");
+    else if (strcmp(type, "json_schema") == 0 &&
+             !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(target, "outputSchema")) &&
+             !field_reported(fields, "outputSchema"))
+        field_error(fields, "outputSchema",
+                    "'outputSchema' is required when answerType is json_schema");
+    if (!json_string(target, "weight"))
+        json_set_string(target, "weight", "important");
+}
+
+void templates_list(struct call *c, struct reply *r)
+{
+    static const struct listing templates = { .kind = REC_TEMPLATE, .style = PAGE_HAS_MORE,
+                                              .default_limit = 20, .newest_first = true,
+                                              .include_deleted = true };
+    reply_listing(c, r, &templates);
+}
+
+void templates_create(struct call *c, struct reply *r)
+{
+    cJSON *body = call_json_object(c, r);
+    if (!body)
+        return;
+    char id[UUID_LEN];
+    new_uuid(id);
+    cJSON *t = cJSON_CreateObject();
+    cJSON_AddStringToObject(t, "id", id);
+    cJSON_AddStringToObject(t, "templateId", id);
+    cJSON_AddNumberToObject(t, "version", 1);
+    cJSON_AddStringToObject(t, "organizationId", MOCK_ORGANIZATION_ID);
+    definition_defaults(t);
+    cJSON *fields = cJSON_CreateArray();
+    apply_definition(t, body, ANSWER_TYPES, fields);
+    cJSON_Delete(body);
+    if (!fields_ok(fields, r)) {
+        cJSON_Delete(t);
+        return;
+    }
+    cJSON_AddNullToObject(t, "createdByUserId");  /* made with an API key, not by a user */
+    json_set_time(t, "createdAt", c->now);
+    cJSON_AddNullToObject(t, "deletedAt");
+    cJSON_AddStringToObject(t, "source", "api");
+    struct records *rs = &c->m->store.records;
+    records_lock(rs);
+    reply_json(r, 200, record_view(record_add(rs, REC_TEMPLATE, t)));
+    records_unlock(rs);
+}
+
+void templates_get(struct call *c, struct reply *r)
+{
+    reply_record(c, r, REC_TEMPLATE, false, NO_TEMPLATE);
+}
+
+/* A deleted template is kept for history: readable, no longer changeable. */
+void templates_update(struct call *c, struct reply *r)
+{
+    cJSON *body = call_json_object(c, r);
+    if (!body)
+        return;
+    struct records *rs = &c->m->store.records;
+    records_lock(rs);
+    const cJSON *t = record_or_404(rs, REC_TEMPLATE, c->params[0], true, NO_TEMPLATE, r);
+    if (t) {
+        cJSON *next = cJSON_Duplicate(t, true);
+        cJSON *fields = cJSON_CreateArray();
+        apply_definition(next, body, SUBSCRIPTION_ANSWER_TYPES, fields);
+        if (fields_ok(fields, r)) {
+            next_version(next);
+            json_set_time(next, "createdAt", c->now);
+            reply_json(r, 200, record_view(next));
+            record_replace(rs, REC_TEMPLATE, t, next);
+        } else {
+            cJSON_Delete(next);
+        }
+    }
+    records_unlock(rs);
+    cJSON_Delete(body);
+}
+
+void templates_delete(struct call *c, struct reply *r)
+{
+    struct records *rs = &c->m->store.records;
+    records_lock(rs);
+    cJSON *t = record_or_404(rs, REC_TEMPLATE, c->params[0], true, NO_TEMPLATE, r);
+    if (t) {
+        json_set_time(t, "deletedAt", c->now);
+        reply_json(r, 200, record_view(t));
+    }
+    records_unlock(rs);
+}
+
+cJSON *template_value(struct store *st, const cJSON *tmpl, const char *template_id,
+                      enum signal_kind kind, const char *subject, int64_t now)
+{
+    const char *question = json_string(tmpl, "question");
+    cJSON *value = question ? store_latest_value(st, kind, subject, question, now) : NULL;
+    if (!value) {
+        char *stand_in = xasprintf(TEMPLATE_QUESTION_FORMAT, template_id);
+        value = store_latest_value(st, kind, subject, stand_in, now);
+        free(stand_in);
+    }
+    return value;
+}

@@ -1,0 +1,63 @@
+-- Static embedding: examples/embed/host.c, a C program with Lua and
+-- libsignals.a linked in (built by `make embed` for the ABI running these
+-- specs), runs scripts against signals-mock without any core.so to load.
+local helper = require("helper")
+local hosts = require("support.hosts")
+
+local HOST = "build/" .. hosts.LUA .. "/embed-host"
+local PWD = os.getenv("PWD")
+
+describe("embedding: examples/embed/host.c", function()
+  local mock
+
+  lazy_setup(function()
+    local ok, out = hosts.run("make -s --no-print-directory LUA=" .. hosts.LUA .. " embed")
+    assert(ok, "make embed failed:\n" .. out)
+    mock = helper.mock()
+  end)
+
+  before_each(function()
+    mock:reset{ delay_ms = 0 }
+  end)
+
+  -- Runs the host on `script`; the Lua layer from this tree, and a cpath
+  -- where no core.so can be found.
+  local function run_host(script, args)
+    return hosts.run(string.format("SABER_BASE_URL=%s SABER_API_KEY=%s LUA_CPATH='/nonexistent/?.so' "
+      .. "LUA_PATH='%s/lua/?.lua;%s/lua/?/init.lua;;' %s %s %s", mock.url, helper.API_KEY, PWD, PWD,
+      HOST, script, args or ""))
+  end
+
+  it("runs examples/embed/ask.lua against signals-mock with the core linked in", function()
+    local ok, out = run_host("examples/embed/ask.lua", "globex.com 'Do they sell anvils?'")
+    assert.is_true(ok, out)
+    assert.matches("core: linked into the program", out, 1, true)
+    assert.matches("globex.com Do they sell anvils? -> true (completed)", out, 1, true)
+    local created = mock:requests()[1]
+    assert.are.equal("/v1/companies/signals/sync", created.path)
+    assert.are.equal("Bearer " .. helper.API_KEY, created.headers.authorization)
+  end)
+
+  it("registers the core with luaL_requiref, or in package.preload where Lua has no luaL_requiref", function()
+    local dir = hosts.tmpdir()
+    hosts.write_file(dir .. "/where.lua", [[
+      print(package.loaded["signals.core"] ~= nil, package.preload["signals.core"] ~= nil)
+      print(require("signals.core").encode({ 1, "two" }))]])
+    local ok, out = run_host(dir .. "/where.lua")
+    hosts.remove(dir)
+    assert.is_true(ok, out)
+    local requiref = _VERSION ~= "Lua 5.1"
+    assert.are.equal(string.format("%s\t%s\n[1,\"two\"]\n", tostring(requiref), tostring(not requiref)), out)
+  end)
+
+  it("passes the arguments in `arg`, and exits 1 with a traceback when the script raises", function()
+    local dir = hosts.tmpdir()
+    hosts.write_file(dir .. "/fail.lua", "print(arg[0], arg[1], arg[2])\nerror('stop here: ' .. arg[1])\n")
+    local ok, out = run_host(dir .. "/fail.lua", "first second")
+    hosts.remove(dir)
+    assert.is_false(ok)
+    assert.matches(dir .. "/fail.lua\tfirst\tsecond\n", out, 1, true)
+    assert.matches("embed-host: " .. dir .. "/fail.lua:2: stop here: first", out, 1, true)
+    assert.matches("stack traceback:", out, 1, true)
+  end)
+end)
