@@ -9,21 +9,15 @@ local f = assert(io.open(path, "rb"))
 local body = f:read("a")
 f:close()
 
-local once
+local decode, items
 if how == "cjson" then
   local cjson = require("cjson")
-  once = function()
-    local page = cjson.decode(body)
-    return walk.full(page, page.results)
-  end
+  decode = function() return cjson.decode(body) end
+  items = function(page) return page.results end
 else
   local core = require("signals.core")
-  local lazy = how == "core-lazy"
-  once = function()
-    local page = assert(core.decode_page(body, "signal", 25, 0))
-    if lazy then return walk.lazy(page.items) end
-    return walk.full(page, page.items)
-  end
+  decode = function() return assert(core.decode_page(body, "signal", 25, 0)) end
+  items = function(page) return page.items end
 end
 
-rounds.run(count, n, once)
+rounds.run(count, n, walk.reader("page", how == "core-lazy" and "lazy" or "full", decode, items))

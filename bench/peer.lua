@@ -28,15 +28,7 @@ local function fetch()
   return cjson.decode(body)
 end
 
-local once
-if what == "signal" then
-  once = function() return walk.signal(fetch()) end
-else
-  once = function()
-    local page = fetch()
-    return walk.full(page, page.results)
-  end
-end
+local function items(page) return page.results end
 
-rounds.run(count, n, once)
+rounds.run(count, n, walk.reader(what, "full", fetch, items))
 conn:close()

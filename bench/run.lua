@@ -20,10 +20,10 @@
 -- BENCH_ROWS=<Lua pattern> measures only the rows whose label (page-full,
 -- big-peer54, ...) matches, with their C limit, and none of the others.
 -- callgrind's files stay in build/bench/callgrind/ for callgrind_annotate.
-package.path = "bench/?.lua;" .. package.path
+package.path = "bench/?.lua;spec/?.lua;" .. package.path
 
 local socket = require("socket")
-local http = require("socket.http")
+local helper = require("helper")
 local fixtures = require("fixtures")
 
 local format, concat = string.format, table.concat
@@ -33,7 +33,7 @@ local WWW = OUT .. "/www"
 local CALLGRIND = OUT .. "/callgrind"
 local NGINX_PREFIX = OUT .. "/nginx"
 local CLIMIT = OUT .. "/climit"
-local MOCK = "build/signals-mock"
+local MOCK = os.getenv("SIGNALS_MOCK") or "build/signals-mock"
 local ROUNDS = 5
 
 -- BENCH_CORE_DIR, BENCH_LUA_DIR: another signals.core build, another copy
@@ -63,29 +63,12 @@ local function run(cmd)
   return out
 end
 
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local data = f:read("a")
-  f:close()
-  return data
-end
+local read_file = helper.read_file
 
 local function write_file(path, text)
   local f = assert(io.open(path, "wb"))
   f:write(text)
   f:close()
-end
-
-local function own_pid()
-  return (read_file("/proc/self/stat") or ""):match("^(%d+)")
-end
-
-local function free_port()
-  local server = assert(socket.bind("127.0.0.1", 0))
-  local _, port = server:getsockname()
-  server:close()
-  return port
 end
 
 local function wait_for_port(port, what)
@@ -123,32 +106,6 @@ local function start_nginx(cpu, port)
   return pid
 end
 
-local function start_mock()
-  local portfile = OUT .. "/mock.port"
-  os.remove(portfile)
-  local pid = spawn(format("%s --port 0 --port-file %s --parent-pid %s --ttl 1800 --delay-ms 0",
-    MOCK, portfile, own_pid()), OUT .. "/mock.log")
-  for _ = 1, 200 do
-    local port = (read_file(portfile) or ""):match("^%d+")
-    if port then return pid, "http://127.0.0.1:" .. port end
-    socket.sleep(0.05)
-  end
-  error("signals-mock did not start: " .. tostring(read_file(OUT .. "/mock.log")), 0)
-end
-
-local function mock_control(url, path, body)
-  local chunks = {}
-  local _, status = http.request {
-    url = url .. path, method = "POST",
-    headers = { ["content-type"] = "application/json", ["content-length"] = tostring(#body) },
-    source = require("ltn12").source.string(body),
-    sink = require("ltn12").sink.table(chunks),
-  }
-  if status ~= 201 and status ~= 204 then
-    error(format("mock %s answered %s: %s", path, tostring(status), concat(chunks)), 0)
-  end
-end
-
 -- ---- measuring -------------------------------------------------------------
 
 local function callgrind_ir(prefix, program, label, count)
@@ -181,10 +138,12 @@ local FIXTURE_TITLES = {
 }
 
 -- timing: requests per round; count: requests under callgrind.
+-- Enough requests under callgrind that the collector's cycles, which come
+-- every few requests, average out.
 local SIZES = {
-  page = { timing = 300, count = 100 },
-  signal = { timing = 1000, count = 300 },
-  big = { timing = 10, count = 4 },
+  page = { timing = 300, count = 200 },
+  signal = { timing = 1000, count = 500 },
+  big = { timing = 10, count = 5 },
 }
 
 local function rows_for(port)
@@ -239,18 +198,25 @@ local function selected(rows, pattern)
   return kept
 end
 
--- Rows printed by the concurrency and rate limiter scripts.
-local function external_rows(mock_url)
+-- Rows printed by the concurrency and rate limiter scripts. A script that
+-- fails gives a row saying so (and the run fails after the table).
+local function external_rows(mock, state)
   local rows = {}
   for _, script in ipairs { "bench/concurrency.lua", "bench/ratelimit.lua" } do
     if read_file(script) then
-      mock_control(mock_url, "/_mock/reset", "{}")
+      mock:reset()
       log("running ", script)
-      local out = run(format("env %s SIGNALS_BENCH_MOCK=%s SIGNALS_MOCK=%s lua5.4 %s",
-        LUA54_ENV, mock_url, MOCK, script))
-      for line in out:gmatch("[^\n]+") do
-        local name, value, unit, note = line:match("^ROW|([^|]*)|([^|]*)|([^|]*)|(.*)$")
-        if name then rows[#rows + 1] = { name = name, result = value .. " " .. unit, note = note } end
+      local ok, out = pcall(run, format("env %s SIGNALS_BENCH_MOCK=%s SIGNALS_MOCK=%s lua5.4 %s",
+        LUA54_ENV, mock.url, MOCK, script))
+      if not ok then
+        state.failed = true
+        io.stderr:write("bench: ", out, "\n")
+        rows[#rows + 1] = { name = script, result = "FAILED", note = "see the messages above the table" }
+      else
+        for line in out:gmatch("[^\n]+") do
+          local name, value, unit, note = line:match("^ROW|([^|]*)|([^|]*)|([^|]*)|(.*)$")
+          if name then rows[#rows + 1] = { name = name, result = value .. " " .. unit, note = note } end
+        end
       end
     end
   end
@@ -260,12 +226,12 @@ end
 local FLAT_SIGNALS = 100000
 
 -- Peak RSS iterating FLAT_SIGNALS signals against iterating one page.
-local function flat_memory_row(mock_url)
+local function flat_memory_row(mock)
   log("measuring flat memory over ", FLAT_SIGNALS, " signals")
-  mock_control(mock_url, "/_mock/reset", "{}")
-  mock_control(mock_url, "/_mock/seed", format('{"count":%d,"domain":"flat.example"}', FLAT_SIGNALS))
+  mock:reset()
+  mock:seed { count = FLAT_SIGNALS, domain = "flat.example" }
   local function peak(items)
-    local out = run(format("env %s lua5.4 bench/flatmem.lua %s flat.example %d", LUA54_ENV, mock_url, items))
+    local out = run(format("env %s lua5.4 bench/flatmem.lua %s flat.example %d", LUA54_ENV, mock.url, items))
     local seen = tonumber(out:match("ITEMS (%d+)"))
     assert(seen == items, format("iterated %s signals, not %d", tostring(seen), items))
     return tonumber(out:match("PEAK_KIB (%d+)"))
@@ -343,9 +309,10 @@ local function main(state)
   local sizes = {}
   for name, text in pairs(texts) do sizes[name] = #text end
   local cpu = tonumber(run("nproc"):match("%d+")) - 1
-  local port = free_port()
+  local port = helper.dead_port()
   state.nginx = start_nginx(cpu, port)
-  state.mock, state.mock_url = start_mock()
+  -- Stopped when this process ends (--parent-pid), or by state.mock:stop().
+  state.mock = helper.start_mock("--delay-ms 0")
 
   local rows = selected(rows_for(port), os.getenv("BENCH_ROWS"))
   local by_label = {}
@@ -358,23 +325,23 @@ local function main(state)
     row.ratio = row.instructions / by_label[row.fixture .. "-climit"].instructions
   end
   if not os.getenv("BENCH_ROWS") then
-    for _, row in ipairs(external_rows(state.mock_url)) do rows[#rows + 1] = row end
-    rows[#rows + 1] = flat_memory_row(state.mock_url)
+    for _, row in ipairs(external_rows(state.mock, state)) do rows[#rows + 1] = row end
+    rows[#rows + 1] = flat_memory_row(state.mock)
   end
 
   print(format("make bench: nginx %s, %s, client and nginx worker on CPU %d; best of %d rounds; "
     .. "instructions from callgrind, (Ir at N - Ir at 0) / N",
-    (run("nginx -v 2>&1"):match("nginx/([%d.]+)")), _VERSION, cpu, ROUNDS))
+    run("nginx -v 2>&1 | cat"):match("nginx/([%d.]+)") or "?", _VERSION, cpu, ROUNDS))
   print_table(rows, sizes)
   targets(by_label)
 end
 
 local state = {}
 local ok, err = xpcall(main, debug.traceback, state)
-for _, pid in ipairs { state.nginx or false, state.mock or false } do
-  if pid then os.execute("kill " .. pid .. " 2>/dev/null") end
-end
+if state.nginx then os.execute("kill " .. state.nginx .. " 2>/dev/null") end
+if state.mock then state.mock:stop() end
 if not ok then
   io.stderr:write("bench: ", tostring(err), "\n")
   os.exit(1)
 end
+if state.failed then os.exit(1) end

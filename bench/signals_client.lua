@@ -22,19 +22,7 @@ local function fetch()
   return result
 end
 
-local once
-if what == "signal" and how == "lazy" then
-  once = function() return walk.lazy { fetch() } end
-elseif what == "signal" then
-  once = function() return walk.signal(fetch()) end
-elseif how == "lazy" then
-  once = function() return walk.lazy(fetch().items) end
-else
-  once = function()
-    local page = fetch()
-    return walk.full(page, page.items)
-  end
-end
+local function items(page) return page.items end
 
-rounds.run(count, n, once)
+rounds.run(count, n, walk.reader(what, how, fetch, items))
 client:close()

@@ -62,4 +62,18 @@ function walk.lazy(items)
   return n
 end
 
+-- What a row repeats: fetch() a page or a signal (what), then read it all
+-- or lazily (how); items(page) is the page's array of signals.
+function walk.reader(what, how, fetch, items)
+  if what == "signal" then
+    if how == "lazy" then return function() return walk.lazy { fetch() } end end
+    return function() return walk.signal(fetch()) end
+  end
+  if how == "lazy" then return function() return walk.lazy(items(fetch())) end end
+  return function()
+    local page = fetch()
+    return walk.full(page, items(page))
+  end
+end
+
 return walk

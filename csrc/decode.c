@@ -9,7 +9,7 @@
 #include "object.h"
 #include "page.h"
 
-/* Parses argument 1. Returns the doc with its holder on top of the stack,
+/* Parses argument 1. Returns the doc with its table on top of the stack,
  * or NULL with nil, message on top. */
 static sig_doc *parse_body(lua_State *L)
 {
@@ -24,7 +24,7 @@ static sig_doc *parse_body(lua_State *L)
     return doc;
 }
 
-/* Replaces the doc holder at idx and what is above it by nil, message. */
+/* Replaces the doc table at idx and what is above it by nil, message. */
 static int fail(lua_State *L, int idx, const char *fmt, const char *detail)
 {
     sig_doc_unhold(L, idx);
@@ -37,7 +37,7 @@ static int fail(lua_State *L, int idx, const char *fmt, const char *detail)
 /* decode(body[, kind]): an object of kind, an array of them, or nil, message */
 static int decode(lua_State *L)
 {
-    int kind, holder;
+    int kind, doc_table;
     sig_doc *doc;
 
     luaL_checkstring(L, 1);
@@ -46,15 +46,15 @@ static int decode(lua_State *L)
     doc = parse_body(L);
     if (doc == NULL)
         return 2;
-    holder = lua_gettop(L);
+    doc_table = lua_gettop(L);
     if (cJSON_IsObject(doc->root))
-        sig_object_push(L, doc, doc->root, kind);
+        sig_object_push(L, doc_table, doc->root, kind);
     else if (cJSON_IsArray(doc->root))
-        sig_object_push_array(L, doc, doc->root, kind);
+        sig_object_push_array(L, doc_table, doc->root, kind);
     else
-        return fail(L, holder, "expected a JSON object or array, got %s",
+        return fail(L, doc_table, "expected a JSON object or array, got %s",
                     sig_json_typename(doc->root));
-    sig_doc_unhold(L, holder);
+    sig_doc_unhold(L, doc_table);
     return 1;
 }
 
@@ -72,7 +72,7 @@ static int decode_page(lua_State *L)
 {
     sig_page_request req = { 0, 0, 0, 0 };
     const cJSON *items;
-    int kind, holder;
+    int kind, doc_table;
     sig_doc *doc;
 
     luaL_checkstring(L, 1);
@@ -83,13 +83,13 @@ static int decode_page(lua_State *L)
     doc = parse_body(L);
     if (doc == NULL)
         return 2;
-    holder = lua_gettop(L);
+    doc_table = lua_gettop(L);
     items = sig_page_items(doc->root);
     if (items == NULL)
-        return fail(L, holder, "expected a page (an array, or an object with a "
+        return fail(L, doc_table, "expected a page (an array, or an object with a "
                     "results or items array), got %s", sig_json_typename(doc->root));
-    sig_page_push(L, doc, items, kind, &req);
-    sig_doc_unhold(L, holder);
+    sig_page_push(L, doc_table, items, kind, &req);
+    sig_doc_unhold(L, doc_table);
     return 1;
 }
 

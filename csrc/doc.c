@@ -1,40 +1,88 @@
 /*
- * Parsed documents: parsing a body, and the reference count that decides
- * when its tree is freed (see doc.h for why a count and not a userdata).
+ * Parsed documents: parsing a body, the holder userdata that owns its tree,
+ * and the doc's table through which objects and pages keep it (see doc.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "doc.h"
 
 #define SIG_DOC_MT "signals.doc"
 
-void sig_doc_retain(sig_doc *doc)
+static void free_tree(sig_doc *doc)
 {
-    doc->refs++;
-}
-
-void sig_doc_release(sig_doc *doc)
-{
-    if (doc != NULL && --doc->refs == 0) {
-        sig_json_tree_free(&doc->tree);
-        free(doc);
-    }
+    sig_json_tree_free(&doc->tree);
+    doc->root = NULL;
 }
 
 static int holder_gc(lua_State *L)
 {
-    sig_doc **holder = lua_touserdata(L, 1);
-    sig_doc_release(*holder);
-    *holder = NULL;
+    free_tree(lua_touserdata(L, 1));
     return 0;
+}
+
+/* The holder in the doc's table at t. */
+static sig_doc *doc_of_table(lua_State *L, int t)
+{
+    sig_doc *doc;
+
+    lua_rawgeti(L, t, 1);
+    doc = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return doc;
 }
 
 void sig_doc_unhold(lua_State *L, int idx)
 {
-    sig_doc **holder = luaL_checkudata(L, idx, SIG_DOC_MT);
-    sig_doc_release(*holder);
-    *holder = NULL;
+    sig_doc *doc = doc_of_table(L, idx);
+    if (!doc->used)
+        free_tree(doc);
+}
+
+void sig_doc_check(lua_State *L, const sig_doc *doc)
+{
+    if (doc->root == NULL)
+        luaL_error(L, "signals object used after it was collected");
+}
+
+void *sig_doc_newuserdata(lua_State *L, size_t size, int t, sig_doc **doc)
+{
+    void *p;
+
+    t = lua_absindex(L, t);
+    *doc = doc_of_table(L, t);
+    (*doc)->used = 1;
+    p = lua_newuserdatauv(L, size, 1);
+    lua_pushvalue(L, t);
+    lua_setiuservalue(L, -2, 1);
+    return p;
+}
+
+void sig_doc_push_table(lua_State *L, int ud)
+{
+    lua_getiuservalue(L, ud, 1);
+}
+
+int sig_cache_get(lua_State *L, int ud, const void *key)
+{
+    lua_getiuservalue(L, ud, 1);
+    lua_pushlightuserdata(L, (void *)key);
+    lua_rawget(L, -2);
+    lua_remove(L, -2);
+    if (!lua_isnil(L, -1))
+        return 1;
+    lua_pop(L, 1);
+    return 0;
+}
+
+void sig_cache_set(lua_State *L, int ud, const void *key)
+{
+    lua_getiuservalue(L, ud, 1);
+    lua_pushlightuserdata(L, (void *)key);
+    lua_pushvalue(L, -3);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
 }
 
 void sig_doc_init(lua_State *L)
@@ -78,18 +126,14 @@ static void push_at(lua_State *L, const char *what, size_t at)
 
 sig_doc *sig_doc_parse(lua_State *L, const char *body, size_t len)
 {
-    sig_doc **holder = lua_newuserdatauv(L, sizeof *holder, 0);
     sig_doc *doc;
     size_t at = 0;
 
-    *holder = NULL;
+    lua_createtable(L, 1, 0);
+    doc = lua_newuserdatauv(L, sizeof *doc, 0);
+    memset(doc, 0, sizeof *doc);
     luaL_setmetatable(L, SIG_DOC_MT);
-    doc = calloc(1, sizeof *doc);
-    if (doc == NULL)
-        luaL_error(L, "not enough memory");
-    doc->refs = 1;
-    *holder = doc;
-
+    lua_rawseti(L, -2, 1);
     if (len == 0) {
         lua_pushliteral(L, "empty body");
         goto fail;
@@ -104,7 +148,7 @@ sig_doc *sig_doc_parse(lua_State *L, const char *body, size_t len)
         push_at(L, "unexpected data after the JSON value", at);
         goto fail;
     case SIG_JSON_NO_MEMORY:
-        /* The holder frees what was allocated. */
+        /* The holder's finalizer frees what was allocated. */
         luaL_error(L, "not enough memory");
     }
     doc->root = doc->tree.root;
@@ -112,9 +156,9 @@ sig_doc *sig_doc_parse(lua_State *L, const char *body, size_t len)
     return doc;
 
 fail:
-    /* The message is pushed first: if that raises, the holder still owns
-     * the doc and the collector frees it. */
-    sig_doc_unhold(L, -2);
+    /* The message is pushed first: if that raises, the holder's finalizer
+     * frees the tree. */
+    free_tree(doc);
     lua_remove(L, -2);
     return NULL;
 }

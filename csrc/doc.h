@@ -12,36 +12,52 @@
 #include "json_tree.h"
 
 /*
- * A plain reference count rather than a doc userdata that every object
- * points to from its user value: on Lua 5.1 an object has one user value
- * (its environment table), so referencing a doc userdata from it would cost
- * a table per object up front, while the field cache it also has to hold is
- * created only when a field is first read. Here an object is one userdata
- * holding a pointer and the doc is one malloc'd struct. A lua_State is used
- * by one thread at a time, so the count needs no atomics.
+ * The doc is a userdata (the holder) with a finalizer that frees the tree.
+ * Objects and pages keep it through their one user value, the doc's table:
+ * the holder at [1], and the tables converted from the tree, cached under
+ * their node (light userdata), so that a table field is the same table on
+ * every read. A finalizer per object (a reference count given back by
+ * each) made the collector slow to reclaim trees: it runs a few finalizers
+ * per step, and with 25 objects a page garbage trees piled up by the
+ * hundred while paging. One table per doc, shared, also works alike on
+ * every Lua version (on 5.1 a user value must be a table).
  */
 typedef struct sig_doc {
-    cJSON *root;        /* tree.root: read-only, never given to cJSON_Delete */
-    size_t refs;
+    cJSON *root;        /* tree.root; NULL once the tree is freed */
     sig_json_tree tree;
+    int used;           /* an object or page was made from it */
 } sig_doc;
 
 void sig_doc_init(lua_State *L);
 
 /*
- * Parses body[0..len) as one JSON value followed by nothing but whitespace.
- * On success pushes a holder userdata that keeps a reference to the doc
- * (so that the tree is freed by the collector if anything raises before an
- * object takes its own reference) and returns the doc; on failure pushes an
- * error message and returns NULL.
+ * Parses body[0..len) (a Lua string: it is followed by a NUL) as one JSON
+ * value followed by nothing but whitespace. On success pushes the doc's
+ * table and returns the doc; on failure pushes an error message and
+ * returns NULL.
  */
 sig_doc *sig_doc_parse(lua_State *L, const char *body, size_t len);
 
-/* Drops the holder's reference now (the holder is at idx), so that a tree no
- * object kept is freed at once rather than at the next collection. */
+/* Done making things from the doc whose table is at idx: frees its tree at
+ * once if nothing was made from it (else the collector frees it after the
+ * last object or page). */
 void sig_doc_unhold(lua_State *L, int idx);
 
-void sig_doc_retain(sig_doc *doc);
-void sig_doc_release(sig_doc *doc);
+/* Pushes a new userdata of size bytes that keeps the doc whose table is at
+ * t; returns its memory and (in *doc) the doc. */
+void *sig_doc_newuserdata(lua_State *L, size_t size, int t, sig_doc **doc);
+
+/* Pushes the doc's table of the userdata at ud (made by sig_doc_newuserdata). */
+void sig_doc_push_table(lua_State *L, int ud);
+
+/* Pushes the value the doc of the userdata at ud caches under key and
+ * returns 1, or pushes nothing and returns 0. */
+int sig_cache_get(lua_State *L, int ud, const void *key);
+/* Caches the value on top of the stack under key, leaving it on top. */
+void sig_cache_set(lua_State *L, int ud, const void *key);
+
+/* Raises unless the doc's tree is still there: an object reached from
+ * another finalizer after its doc's was run. */
+void sig_doc_check(lua_State *L, const sig_doc *doc);
 
 #endif

@@ -31,7 +31,8 @@ struct parser {
     char *w;         /* where the next string goes in tree->text */
 };
 
-static cJSON *new_node(struct parser *ps, int type)
+/* A zeroed node (cJSON_Invalid until its type is set). */
+static cJSON *new_node(struct parser *ps)
 {
     struct sig_json_block *b = ps->tree->blocks;
     cJSON *node;
@@ -51,24 +52,12 @@ static cJSON *new_node(struct parser *ps, int type)
     }
     node = &b->nodes[b->used++];
     memset(node, 0, sizeof *node);
-    node->type = type;
     return node;
 }
 
 static int is_space(char c)
 {
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
-}
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* The 4 hex digits at p as a number, or -1. */
@@ -78,10 +67,13 @@ static long hex4(const char *p)
     int i;
 
     for (i = 0; i < 4; i++) {
-        int h = hex_value(p[i]);
-        if (h < 0)
+        char c = p[i], lower = (char)(c | 0x20); /* 'A' | 0x20 == 'a' */
+        if (c >= '0' && c <= '9')
+            v = v * 16 + (c - '0');
+        else if (lower >= 'a' && lower <= 'f')
+            v = v * 16 + (lower - 'a' + 10);
+        else
             return -1;
-        v = v * 16 + h;
     }
     return v;
 }
@@ -303,6 +295,17 @@ static void append(cJSON *parent, cJSON *child)
     first->prev = child;
 }
 
+/* Puts node (named key, inside an object) where the parser is: last in the
+ * innermost open array or object, or at the root. */
+static void place(sig_json_tree *tree, cJSON *const *stack, int depth, cJSON *node, char *key)
+{
+    node->string = key;
+    if (depth > 0)
+        append(stack[depth - 1], node);
+    else
+        tree->root = node;
+}
+
 static const char *skip_space(const char *p)
 {
     while (is_space(*p))
@@ -331,19 +334,16 @@ enum sig_json_status sig_json_parse(sig_json_tree *tree, const char *text, size_
 
 value:
     bad = p;
+    node = new_node(&ps);
+    if (node == NULL)
+        return SIG_JSON_NO_MEMORY;
     switch (*p) {
     case '{':
     case '[':
         if (depth == CJSON_NESTING_LIMIT)
             goto invalid;
-        node = new_node(&ps, *p == '{' ? cJSON_Object : cJSON_Array);
-        if (node == NULL)
-            return SIG_JSON_NO_MEMORY;
-        node->string = key;
-        if (depth > 0)
-            append(stack[depth - 1], node);
-        else
-            tree->root = node;
+        node->type = *p == '{' ? cJSON_Object : cJSON_Array;
+        place(tree, stack, depth, node, key);
         stack[depth++] = node;
         p = skip_space(p + 1);
         if (*p == (node->type == cJSON_Object ? '}' : ']')) {
@@ -356,9 +356,7 @@ value:
         key = NULL;
         goto value;
     case '"':
-        node = new_node(&ps, cJSON_String);
-        if (node == NULL)
-            return SIG_JSON_NO_MEMORY;
+        node->type = cJSON_String;
         p = parse_string(&ps, p + 1, &node->valuestring, &bad);
         break;
     case 't':
@@ -370,26 +368,18 @@ value:
         size_t n = strlen(words[i]);
         if ((size_t)(ps.end - p) < n || memcmp(p, words[i], n) != 0)
             goto invalid;
-        node = new_node(&ps, types[i]);
-        if (node == NULL)
-            return SIG_JSON_NO_MEMORY;
+        node->type = types[i];
         node->valueint = i == 0;
         p += n;
         break;
     }
     default:
-        node = new_node(&ps, cJSON_Number);
-        if (node == NULL)
-            return SIG_JSON_NO_MEMORY;
+        node->type = cJSON_Number;
         p = parse_number(&ps, p, node);
     }
     if (p == NULL)
         goto invalid;
-    node->string = key;
-    if (depth > 0)
-        append(stack[depth - 1], node);
-    else
-        tree->root = node;
+    place(tree, stack, depth, node, key);
 
 next:
     p = skip_space(p);

@@ -1,9 +1,9 @@
 /*
  * JSON text into a read-only cJSON tree that lives in memory of its own:
  * the nodes are carved from a few large blocks and every string (key or
- * value) is a C string in one buffer, as long as the text. cJSON_Parse makes two or
- * three allocations per value (node, key, string), and they were most of
- * what a decoded page cost; cJSON_InitHooks would swap the allocator for
+ * value) is a C string in one buffer as long as the text. cJSON_Parse
+ * makes two or three allocations per value (node, key, string), and they
+ * were most of what a decoded page cost; cJSON_InitHooks would swap the allocator for
  * every user of the process, so the tree is built here instead, in the
  * shape cJSON's readers (cJSON_ArrayForEach, cJSON_Print...) expect.
  *
@@ -21,7 +21,7 @@ struct sig_json_block;
 
 typedef struct sig_json_tree {
     cJSON *root;
-    char *text;                    /* the copy the strings point into */
+    char *text;                    /* the strings, one after the other */
     struct sig_json_block *blocks; /* the nodes */
 } sig_json_tree;
 

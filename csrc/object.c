@@ -17,10 +17,9 @@ const char *const sig_kind_names[] = {
 };
 
 typedef struct sig_object {
-    sig_doc *doc;       /* NULL once collected */
+    const sig_doc *doc; /* in its holder, which the object keeps alive */
     const cJSON *node;
     int kind;
-    int cached;
 } sig_object;
 
 /* Bytes of API text (ids, answers) shown by tostring. */
@@ -29,9 +28,7 @@ typedef struct sig_object {
 static sig_object *check_object(lua_State *L, int idx)
 {
     sig_object *o = luaL_checkudata(L, idx, SIG_OBJECT_MT);
-    /* Only reachable from another finalizer that kept a reference. */
-    if (o->node == NULL)
-        luaL_error(L, "signals object used after it was collected");
+    sig_doc_check(L, o->doc);
     return o;
 }
 
@@ -41,66 +38,34 @@ const char *sig_object_kind(lua_State *L, int idx)
     return o != NULL ? sig_kind_names[o->kind] : NULL;
 }
 
-void sig_object_push(lua_State *L, sig_doc *doc, const cJSON *node, int kind)
+void sig_object_push(lua_State *L, int doc_table, const cJSON *node, int kind)
 {
-    sig_object *o = lua_newuserdatauv(L, sizeof *o, 1);
+    sig_doc *doc;
+    sig_object *o = sig_doc_newuserdata(L, sizeof *o, doc_table, &doc);
 
-    o->doc = NULL;
-    luaL_setmetatable(L, SIG_OBJECT_MT);
-    /* Taken only now that __gc is in place to give it back. */
-    sig_doc_retain(doc);
     o->doc = doc;
     o->node = node;
     o->kind = kind;
-    o->cached = 0;
+    luaL_setmetatable(L, SIG_OBJECT_MT);
 }
 
-void sig_object_push_array(lua_State *L, sig_doc *doc, const cJSON *array, int kind)
+void sig_object_push_array(lua_State *L, int doc_table, const cJSON *array, int kind)
 {
     const cJSON *child;
     int i = 0;
 
+    doc_table = lua_absindex(L, doc_table);
     lua_createtable(L, cJSON_GetArraySize(array), 0);
     cJSON_ArrayForEach(child, array) {
-        if (cJSON_IsObject(child))
-            sig_object_push(L, doc, child, kind);
+        if (sig_json_is(child, cJSON_Object))
+            sig_object_push(L, doc_table, child, kind);
         else
             sig_json_push(L, child);
         lua_rawseti(L, -2, ++i);
     }
 }
 
-int sig_cache_get(lua_State *L, int ud, int cached, int key)
-{
-    if (!cached)
-        return 0;
-    lua_getiuservalue(L, ud, 1);
-    lua_pushvalue(L, key);
-    lua_rawget(L, -2);
-    lua_remove(L, -2);
-    if (!lua_isnil(L, -1))
-        return 1;
-    lua_pop(L, 1);
-    return 0;
-}
-
-void sig_cache_set(lua_State *L, int ud, int *cached, int key)
-{
-    if (*cached) {
-        lua_getiuservalue(L, ud, 1);
-    } else {
-        lua_createtable(L, 0, 2);
-        lua_pushvalue(L, -1);
-        lua_setiuservalue(L, ud, 1);
-        *cached = 1;
-    }
-    lua_pushvalue(L, key);
-    lua_pushvalue(L, -3);
-    lua_rawset(L, -3);
-    lua_pop(L, 1);
-}
-
-int sig_field_push(lua_State *L, int ud, int *cached, const cJSON *node, int key, const char *name)
+int sig_field_push(lua_State *L, int ud, const cJSON *node, const char *name)
 {
     const cJSON *item = sig_json_field(node, name);
 
@@ -112,10 +77,10 @@ int sig_field_push(lua_State *L, int ud, int *cached, const cJSON *node, int key
         sig_json_push(L, item);
         return 1;
     }
-    if (sig_cache_get(L, ud, *cached, key))
+    if (sig_cache_get(L, ud, item))
         return 1;
     sig_json_push(L, item);
-    sig_cache_set(L, ud, cached, key);
+    sig_cache_set(L, ud, item);
     return 1;
 }
 
@@ -143,7 +108,7 @@ static int object_index(lua_State *L)
     size_t len;
 
     if (o == NULL || !lua_getmetatable(L, 1) || lua_topointer(L, -1) != info->metatable
-        || o->node == NULL)
+        || o->doc->root == NULL)
         check_object(L, 1); /* raises */
     if (lua_type(L, 2) != LUA_TSTRING)
         return 0;
@@ -158,16 +123,7 @@ static int object_index(lua_State *L)
     }
     if (strlen(name) != len)
         return 0; /* cJSON keys cannot hold a NUL */
-    return sig_field_push(L, 1, &o->cached, o->node, 2, name);
-}
-
-static int object_gc(lua_State *L)
-{
-    sig_object *o = lua_touserdata(L, 1);
-    sig_doc_release(o->doc);
-    o->doc = NULL;
-    o->node = NULL;
-    return 0;
+    return sig_field_push(L, 1, o->node, name);
 }
 
 static int object_totable(lua_State *L)
@@ -351,8 +307,6 @@ void sig_object_init(lua_State *L)
             info->method_start[(unsigned char)m->name[0]] = 1;
     lua_pushcclosure(L, object_index, METHODS_UPVALUE(SIG_KIND_OBJECT));
     lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, object_gc);
-    lua_setfield(L, -2, "__gc");
     lua_pushcfunction(L, object_tostring);
     lua_setfield(L, -2, "__tostring");
     lua_pop(L, 1);

@@ -11,19 +11,16 @@
 #include "page.h"
 
 typedef struct sig_page {
-    sig_doc *doc;       /* NULL once collected */
+    const sig_doc *doc; /* in its holder, which the page keeps alive */
     const cJSON *items;
     int kind;
-    int cached;
     sig_page_request req;
 } sig_page;
 
 static sig_page *check_page(lua_State *L, int idx)
 {
     sig_page *p = luaL_checkudata(L, idx, SIG_PAGE_MT);
-    /* Only reachable from another finalizer that kept a reference. */
-    if (p->doc == NULL)
-        luaL_error(L, "signals page used after it was collected");
+    sig_doc_check(L, p->doc);
     return p;
 }
 
@@ -40,19 +37,17 @@ const cJSON *sig_page_items(const cJSON *root)
     return cJSON_IsArray(items) ? items : NULL;
 }
 
-void sig_page_push(lua_State *L, sig_doc *doc, const cJSON *items, int kind,
+void sig_page_push(lua_State *L, int doc_table, const cJSON *items, int kind,
                    const sig_page_request *req)
 {
-    sig_page *p = lua_newuserdatauv(L, sizeof *p, 1);
+    sig_doc *doc;
+    sig_page *p = sig_doc_newuserdata(L, sizeof *p, doc_table, &doc);
 
-    p->doc = NULL;
-    luaL_setmetatable(L, SIG_PAGE_MT);
-    sig_doc_retain(doc);
     p->doc = doc;
     p->items = items;
     p->kind = kind;
-    p->cached = 0;
     p->req = *req;
+    luaL_setmetatable(L, SIG_PAGE_MT);
 }
 
 /* The envelope's number called name, else the request's value; returns
@@ -103,14 +98,16 @@ static int page_has_more(const sig_page *p)
     return page_limit(p, &limit) && n >= limit;
 }
 
-/* The items array, built on first use and cached (under the key at 2,
- * "items"), so that it is one table however often it is read. */
+/* The items array, built on first use and cached (under the page: the
+ * items node's own entry is the plain table of page.results), so that it
+ * is one table however often it is read. */
 static int push_items(lua_State *L, sig_page *p)
 {
-    if (sig_cache_get(L, 1, p->cached, 2))
+    if (sig_cache_get(L, 1, p))
         return 1;
-    sig_object_push_array(L, p->doc, p->items, p->kind);
-    sig_cache_set(L, 1, &p->cached, 2);
+    sig_doc_push_table(L, 1);
+    sig_object_push_array(L, -1, p->items, p->kind);
+    sig_cache_set(L, 1, p);
     return 1;
 }
 
@@ -137,7 +134,7 @@ static int page_index(lua_State *L)
         lua_pushboolean(L, page_has_more(p));
         return 1;
     }
-    if (sig_field_push(L, 1, &p->cached, p->doc->root, 2, key))
+    if (sig_field_push(L, 1, p->doc->root, key))
         return 1;
     /* Not in the envelope: what the request said, or what the page shows. */
     if ((strcmp(key, "limit") == 0 && page_limit(p, &number))
@@ -156,14 +153,6 @@ static int page_len(lua_State *L)
 {
     lua_pushinteger(L, cJSON_GetArraySize(check_page(L, 1)->items));
     return 1;
-}
-
-static int page_gc(lua_State *L)
-{
-    sig_page *p = lua_touserdata(L, 1);
-    sig_doc_release(p->doc);
-    p->doc = NULL;
-    return 0;
 }
 
 static int page_totable(lua_State *L)
@@ -222,8 +211,6 @@ void sig_page_init(lua_State *L)
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, page_len);
     lua_setfield(L, -2, "__len");
-    lua_pushcfunction(L, page_gc);
-    lua_setfield(L, -2, "__gc");
     lua_pushcfunction(L, page_tostring);
     lua_setfield(L, -2, "__tostring");
     lua_pop(L, 1);

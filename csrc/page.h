@@ -19,8 +19,9 @@ void sig_page_init(lua_State *L);
  * root itself when it is an array), or NULL when root is not a page. */
 const cJSON *sig_page_items(const cJSON *root);
 
-/* Pushes a page of doc, whose items (from sig_page_items) are of kind. */
-void sig_page_push(lua_State *L, sig_doc *doc, const cJSON *items, int kind,
+/* Pushes a page of the doc whose table (doc.h) is at doc_table; its items
+ * (from sig_page_items) are of kind. */
+void sig_page_push(lua_State *L, int doc_table, const cJSON *items, int kind,
                    const sig_page_request *req);
 
 #endif

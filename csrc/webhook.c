@@ -173,7 +173,7 @@ static int l_webhook_verify(lua_State *L)
 /* A batch delivery as a plain table: its members as plain values, except
  * `signals`, whose elements become objects. Of duplicate keys the first
  * wins, as everywhere else in the core. */
-static void push_batch(lua_State *L, sig_doc *doc, const cJSON *root)
+static void push_batch(lua_State *L, int holder, const cJSON *root)
 {
     const cJSON *member;
 
@@ -186,7 +186,7 @@ static void push_batch(lua_State *L, sig_doc *doc, const cJSON *root)
         }
         lua_pop(L, 1);
         if (strcmp(member->string, "signals") == 0)
-            sig_object_push_array(L, doc, member, SIG_KIND_OBJECT);
+            sig_object_push_array(L, holder, member, SIG_KIND_OBJECT);
         else
             sig_json_push(L, member);
         lua_setfield(L, -2, member->string);
@@ -228,9 +228,9 @@ static int l_webhook_parse(lua_State *L)
         return 2;
     }
     if (cJSON_IsArray(sig_json_field(doc->root, "signals")))
-        push_batch(L, doc, doc->root);
+        push_batch(L, holder, doc->root);
     else
-        sig_object_push(L, doc, doc->root, delivery_kind(doc->root));
+        sig_object_push(L, holder, doc->root, delivery_kind(doc->root));
     sig_doc_unhold(L, holder);
     return 1;
 }
