@@ -66,14 +66,10 @@ void actions_create(struct call *c, struct reply *r)
     struct records *rs = &c->m->store.records;
     records_lock(rs);
     struct record_match siblings = { .key = "subscriptionId", .value = c->params[0] };
-    if (!subscription_of(c, rs, r)) {
-        cJSON_Delete(fields);
-    } else if (fields_ok(fields, r)) {
+    if (found_and_fields_ok(subscription_of(c, rs, r), fields, r)) {
         if (records_count(rs, REC_ACTION, &siblings) >= ACTIONS_PER_SUBSCRIPTION) {
-            fields = cJSON_CreateArray();
-            field_error(fields, "subscriptionId", "a subscription has at most %d actions",
-                        ACTIONS_PER_SUBSCRIPTION);
-            reply_validation(r, fields);
+            reply_field_error(r, "subscriptionId", "a subscription has at most %d actions",
+                              ACTIONS_PER_SUBSCRIPTION);
         } else {
             char id[UUID_LEN];
             new_uuid(id);

@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
 static const struct {
     const char *name, *slug;
 } NAMES[] = {
@@ -196,7 +194,7 @@ cJSON *companies_matching(const cJSON *filter, long offset, long limit, long *to
     for (int i = 0; i < COMPANY_POOL_SIZE; i++) {
         if (!company_matches(i, filter))
             continue;
-        if (seen >= offset && seen - offset < limit)
+        if (on_page(seen, offset, limit))
             cJSON_AddItemToArray(items, pool_company(i));
         seen++;
     }

@@ -44,6 +44,14 @@ static const char *read_name(const cJSON *body, cJSON *fields)
     return string_member(body, "name", true, LIST_NAME_MAX, NULL, fields);
 }
 
+/* A saved list's body {name, filter}: the name, once both are checked. */
+static const char *read_list(const cJSON *body, cJSON *fields)
+{
+    const char *name = read_name(body, fields);
+    check_company_filter(body, "filter", fields);
+    return name;
+}
+
 /* The search (arg 0): {companies: the first matches, total}; the count
  * preview (arg 1): {count, credits}, charging nothing. */
 void companies_preview(struct call *c, struct reply *r)
@@ -97,8 +105,7 @@ void company_lists_create(struct call *c, struct reply *r)
     if (!body)
         return;
     cJSON *fields = cJSON_CreateArray();
-    const char *name = read_name(body, fields);
-    check_company_filter(body, "filter", fields);
+    const char *name = read_list(body, fields);
     if (fields_ok(fields, r)) {
         cJSON *filter = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(body, "filter"), true);
         struct records *rs = &c->m->store.records;
@@ -121,14 +128,11 @@ void company_lists_update(struct call *c, struct reply *r)
     if (!body)
         return;
     cJSON *fields = cJSON_CreateArray();
-    const char *name = read_name(body, fields);
-    check_company_filter(body, "filter", fields);
+    const char *name = read_list(body, fields);
     struct records *rs = &c->m->store.records;
     records_lock(rs);
     cJSON *list = live_list(c, rs, r);
-    if (!list) {
-        cJSON_Delete(fields);
-    } else if (fields_ok(fields, r)) {
+    if (found_and_fields_ok(list, fields, r)) {
         json_set_string(list, "name", name);
         json_copy_member(list, body, "filter");
         json_set_time(list, "updatedAt", c->now);
@@ -278,9 +282,7 @@ void company_lists_export(struct call *c, struct reply *r)
             field_error(fields, "signalTemplateIds", "no signal template with id '%s'",
                         e->valuestring);
     const cJSON *list = live_list(c, rs, r);
-    if (!list) {
-        cJSON_Delete(fields);
-    } else if (fields_ok(fields, r)) {
+    if (found_and_fields_ok(list, fields, r)) {
         long total;
         cJSON *companies = companies_matching(cJSON_GetObjectItemCaseSensitive(list, "filter"),
                                               0, COMPANY_POOL_SIZE, &total);

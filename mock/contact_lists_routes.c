@@ -123,9 +123,7 @@ void contact_lists_update(struct call *c, struct reply *r)
     cJSON *list = list_of(c, rs, r);
     cJSON *fields = cJSON_CreateArray();
     const char *name = string_member(body, "name", true, 0, NULL, fields);
-    if (!list) {
-        cJSON_Delete(fields);
-    } else if (fields_ok(fields, r)) {
+    if (found_and_fields_ok(list, fields, r)) {
         json_set_string(list, "name", name);
         json_set_time(list, "updatedAt", c->now);
         reply_json(r, 200, record_view(list));

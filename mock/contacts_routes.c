@@ -69,8 +69,7 @@ void research_create(struct call *c, struct reply *r)
         if (!cJSON_IsString(v) || !*v->valuestring)
             field_error(fields, key, "'%s' is required and must be a non-empty string", key);
         else if (strcmp(key, "companyDomain") == 0 && !valid_domain(v->valuestring))
-            field_error(fields, key, "'companyDomain' must be a valid hostname (e.g., "
-                                     "'example.com') without protocol (https://) or path");
+            field_error(fields, key, "'companyDomain' " HOSTNAME_RULE);
         else
             cJSON_AddStringToObject(input, key, v->valuestring);
     }
@@ -84,11 +83,9 @@ void research_create(struct call *c, struct reply *r)
         else
             field_error(fields, key, "'%s' must be a string", key);
     }
-    if (cJSON_GetArraySize(fields) > 0) {
+    if (!fields_ok(fields, r)) {
         cJSON_Delete(input);
-        reply_validation(r, fields);
     } else {
-        cJSON_Delete(fields);
         /* firstName "Fail" scripts a research that fails, like the signal
          * markers do for signals. */
         const char *first = cJSON_GetStringValue(cJSON_GetObjectItem(input, "firstName"));
@@ -126,11 +123,8 @@ void research_by_external(struct call *c, struct reply *r)
         field_error(fields, "externalId", "'externalId' is required");
     if (!source || !*source)
         field_error(fields, "externalSource", "'externalSource' is required");
-    if (cJSON_GetArraySize(fields) > 0) {
-        reply_validation(r, fields);
+    if (!fields_ok(fields, r))
         return;
-    }
-    cJSON_Delete(fields);
     struct research_view v;
     bool found = store_find_research(&c->m->store, id, source, &v);
     reply_research(c, r, found, &v);
@@ -171,8 +165,6 @@ static const char *const DEPARTMENTS[] = {
     "Product Management", "Program and Project Management", "Purchasing",
     "Quality Assurance", "Real Estate", "Research", "Sales", NULL,
 };
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *first_name(int i) { return FIRST_NAMES[i % COUNT(FIRST_NAMES)]; }
 static const char *last_name(int i) { return LAST_NAMES[i / COUNT(FIRST_NAMES)]; }
@@ -240,31 +232,24 @@ void contacts_search(struct call *c, struct reply *r)
     }
     long limit = optional_whole(body, "limit", 1, SEARCH_LIMIT_MAX, SEARCH_LIMIT_DEFAULT, fields);
     long offset = optional_whole(body, "offset", 0, SEARCH_OFFSET_MAX, 0, fields);
-    if (cJSON_GetArraySize(fields) > 0) {
-        reply_validation(r, fields);
+    if (!fields_ok(fields, r)) {
         cJSON_Delete(body);
         return;
     }
-    cJSON_Delete(fields);
 
     /* Only names and titles narrow the pool; the other filters are checked
      * for shape and otherwise accepted. */
-    cJSON *out = cJSON_CreateObject();
-    cJSON *items = cJSON_AddArrayToObject(out, "items");
+    cJSON *items = cJSON_CreateArray();
     long total = 0;
     for (int i = 0; i < CONTACT_POOL_SIZE; i++) {
         if ((first && !str_ieq(first, first_name(i))) || (last && !str_ieq(last, last_name(i))) ||
             !pool_title_matches(i, titles))
             continue;
-        if (total >= offset && total < offset + limit)
+        if (on_page(total, offset, limit))
             cJSON_AddItemToArray(items, pool_contact(i));
         total++;
     }
-    long shown = cJSON_GetArraySize(items);
-    cJSON_AddNumberToObject(out, "total", (double)total);
-    cJSON_AddNumberToObject(out, "limit", (double)limit);
-    cJSON_AddNumberToObject(out, "offset", (double)offset);
-    cJSON_AddBoolToObject(out, "hasMore", offset + shown < total);
+    cJSON *out = page_json(PAGE_HAS_MORE, items, total, limit, offset);
     cJSON_AddBoolToObject(out, "salesNavConnected", true);
     reply_json(r, 200, out);
     cJSON_Delete(body);

@@ -159,9 +159,7 @@ void control_faults(struct call *c, struct reply *r)
         cJSON_AddNumberToObject(out, "queued", queued);
         reply_json(r, 201, out);
     } else {
-        cJSON *fields = cJSON_CreateArray();
-        field_error(fields, "fault", "%s", err);
-        reply_validation(r, fields);
+        reply_field_error(r, "fault", "%s", err);
     }
     cJSON_Delete(body);
 }

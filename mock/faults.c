@@ -246,6 +246,11 @@ void fault_reply(const struct fault *f, struct reply *r)
         reply_bytes(r, f->status ? f->status : 200, "application/json", text, f->body_len);
         break;
     }
+    fault_add_headers(f, r);
+}
+
+void fault_add_headers(const struct fault *f, struct reply *r)
+{
     const cJSON *h;
     cJSON_ArrayForEach(h, f->headers)
         reply_set_header(r, h->string, h->valuestring);

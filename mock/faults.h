@@ -56,7 +56,9 @@ bool faults_take(struct faults *q, const char *method, const char *path, struct 
 void fault_clear(struct fault *f);
 
 /* The answer a fault makes up by itself: html502/503, status, big, and the
- * partial kinds when they carry their own `body`. */
+ * partial kinds when they carry their own `body`; its `headers` included. */
 void fault_reply(const struct fault *f, struct reply *r);
+/* Adds the fault's `headers` (if any) to an answer. */
+void fault_add_headers(const struct fault *f, struct reply *r);
 
 #endif

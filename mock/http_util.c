@@ -2,6 +2,7 @@
 #include "http_util.h"
 
 #include "util.h"
+#include "validate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +123,16 @@ void reply_deleted(struct reply *r, const char *id)
     reply_json(r, 200, out);
 }
 
+void reply_field_error(struct reply *r, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+    cJSON *fields = cJSON_CreateArray();
+    va_start(ap, fmt);
+    vfield_error(fields, field, fmt, ap);
+    va_end(ap);
+    reply_validation(r, fields);
+}
+
 bool fields_ok(cJSON *fields, struct reply *r)
 {
     if (cJSON_GetArraySize(fields) > 0) {
@@ -132,13 +143,19 @@ bool fields_ok(cJSON *fields, struct reply *r)
     return true;
 }
 
-void reply_page(struct reply *r, enum page_style style, cJSON *items, long total, long limit,
-                long offset)
+bool found_and_fields_ok(const void *found, cJSON *fields, struct reply *r)
 {
-    if (style == PAGE_BARE) {
-        reply_json(r, 200, items);
-        return;
+    if (!found) {
+        cJSON_Delete(fields);
+        return false;
     }
+    return fields_ok(fields, r);
+}
+
+cJSON *page_json(enum page_style style, cJSON *items, long total, long limit, long offset)
+{
+    if (style == PAGE_BARE)
+        return items;
     long count = cJSON_GetArraySize(items);
     cJSON *page = cJSON_CreateObject();
     cJSON_AddItemToObject(page, style == PAGE_RESULTS ? "results" : "items", items);
@@ -149,7 +166,13 @@ void reply_page(struct reply *r, enum page_style style, cJSON *items, long total
         cJSON_AddNumberToObject(page, "count", (double)count);
     else if (style == PAGE_HAS_MORE)
         cJSON_AddBoolToObject(page, "hasMore", offset + count < total);
-    reply_json(r, 200, page);
+    return page;
+}
+
+void reply_page(struct reply *r, enum page_style style, cJSON *items, long total, long limit,
+                long offset)
+{
+    reply_json(r, 200, page_json(style, items, total, limit, offset));
 }
 
 void connection_reset_hard(struct MHD_Connection *conn)
@@ -225,6 +248,8 @@ enum MHD_Result reply_send(struct MHD_Connection *conn, struct sleeper *sleeper,
                                                                       free);
         else
             resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        if (resp)
+            r->body = NULL;  /* the response's now */
     } else {
         struct partial *p = xcalloc(1, sizeof *p);
         p->body = r->body;
@@ -234,12 +259,12 @@ enum MHD_Result reply_send(struct MHD_Connection *conn, struct sleeper *sleeper,
         p->pause_s = pause_s;
         p->sleeper = sleeper;
         p->conn = conn;
+        r->body = NULL;  /* the partial's now, freed with it */
         resp = MHD_create_response_from_callback(p->len, 16 * 1024, partial_read, p,
                                                  partial_free);
         if (!resp)
             partial_free(p);
     }
-    r->body = NULL;  /* owned by the response (or freed above) now */
     if (!resp) {
         reply_clear(r);
         return MHD_NO;

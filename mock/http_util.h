@@ -50,14 +50,22 @@ void reply_validation(struct reply *r, cJSON *fields);
 void reply_not_found(struct reply *r, const char *message);
 /* 200 {"id": id, "deleted": true}: the answer to a permanent delete. */
 void reply_deleted(struct reply *r, const char *id);
+/* The 400 above with one failure, {field, message}. */
+void reply_field_error(struct reply *r, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* The 400 above when `fields` holds failures; otherwise frees `fields` and
  * returns true. */
 bool fields_ok(cJSON *fields, struct reply *r);
+/* fields_ok() for a handler that also looked a record up: when `found` is
+ * NULL the 404 already in `r` wins and `fields` is dropped. */
+bool found_and_fields_ok(const void *found, cJSON *fields, struct reply *r);
 
 /* The list envelopes of API.md §2: A {results,total,limit,offset,count},
  * B {items,total,limit,offset,hasMore}, C {items,total,limit,offset}, and
  * D the bare array of items. Consumes `items`. */
 enum page_style { PAGE_RESULTS, PAGE_HAS_MORE, PAGE_ITEMS, PAGE_BARE };
+/* The page as JSON, for a route that adds members of its own. */
+cJSON *page_json(enum page_style style, cJSON *items, long total, long limit, long offset);
 void reply_page(struct reply *r, enum page_style style, cJSON *items, long total, long limit,
                 long offset);
 

@@ -53,7 +53,7 @@ const char *json_string(const cJSON *obj, const char *key)
     return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, key));
 }
 
-static bool member_is(const cJSON *obj, const char *key, const char *value)
+bool json_string_is(const cJSON *obj, const char *key, const char *value)
 {
     const char *v = json_string(obj, key);
     return v && strcmp(v, value) == 0;
@@ -70,8 +70,8 @@ bool record_matches(const cJSON *obj, const struct record_match *m)
     if (!m)
         return !record_deleted(obj);
     return (m->include_deleted || !record_deleted(obj)) &&
-           (!m->key || member_is(obj, m->key, m->value)) &&
-           (!m->key2 || member_is(obj, m->key2, m->value2));
+           (!m->key || json_string_is(obj, m->key, m->value)) &&
+           (!m->key2 || json_string_is(obj, m->key2, m->value2));
 }
 
 cJSON *record_add(struct records *rs, enum record_kind kind, cJSON *obj)
@@ -89,7 +89,7 @@ cJSON *record_find(struct records *rs, enum record_kind kind, const char *id)
 {
     const struct record_set *set = &rs->sets[kind];
     for (size_t i = 0; i < set->n; i++)
-        if (member_is(set->v[i], "id", id))
+        if (json_string_is(set->v[i], "id", id))
             return set->v[i];
     return NULL;
 }
@@ -161,7 +161,7 @@ cJSON *records_page(struct records *rs, enum record_kind kind, const struct reco
         const cJSON *obj = set->v[newest_first ? set->n - 1 - k : k];
         if (!record_matches(obj, m))
             continue;
-        if (seen >= offset && seen - offset < limit)
+        if (on_page(seen, offset, limit))
             cJSON_AddItemToArray(items, record_view(obj));
         seen++;
     }

@@ -95,6 +95,8 @@ void json_set_time(cJSON *obj, const char *key, int64_t ms);
 void json_copy_member(cJSON *to, const cJSON *from, const char *key);
 /* A string member's value, or NULL. */
 const char *json_string(const cJSON *obj, const char *key);
+/* Whether `key` is a string member equal to `value`. */
+bool json_string_is(const cJSON *obj, const char *key, const char *value);
 
 /* prefix + `hex_digits` random lower-case hex digits ("cl_" + 12). */
 char *new_hex_id(const char *prefix, size_t hex_digits);

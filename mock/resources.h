@@ -32,7 +32,7 @@ struct listing {
 
 void reply_listing(struct call *c, struct reply *r, const struct listing *l);
 
-/* version + 1 (a template or a subscription changed). */
+/* version + 1 (a template, a subscription or a score changed). */
 void next_version(cJSON *obj);
 
 #endif

@@ -112,8 +112,6 @@ static const struct route ROUTES[] = {
     { "POST", "/_mock/faults", control_faults, 0 },
 };
 
-#define N_ROUTES (sizeof ROUTES / sizeof ROUTES[0])
-
 /* Matches one pattern against the path; on success returns a rank in which
  * a literal segment outweighs every placeholder after it, so that
  * /v1/companies/signals/subscriptions beats /v1/companies/signals/{signalId}. */
@@ -156,7 +154,7 @@ const struct route *route_find(const char *method, const char *raw_path, struct 
     long best_rank = -1;
     char *params[ROUTE_MAX_PARAMS];
     size_t n = 0;
-    for (size_t i = 0; i < N_ROUTES; i++) {
+    for (size_t i = 0; i < COUNT(ROUTES); i++) {
         if (strcmp(ROUTES[i].method, method) != 0)
             continue;
         long rank = match(ROUTES[i].path, raw_path, params, &n);
@@ -239,9 +237,7 @@ cJSON *call_json_object(const struct call *c, struct reply *r)
     const char *why = c->body_len == 0 ? "a JSON object body is required"
                       : json          ? "the body must be a JSON object"
                                       : "the body is not valid JSON";
-    cJSON *fields = cJSON_CreateArray();
-    field_error(fields, "body", "%s", why);
     cJSON_Delete(json);
-    reply_validation(r, fields);
+    reply_field_error(r, "body", "%s", why);
     return NULL;
 }

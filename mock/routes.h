@@ -142,10 +142,13 @@ extern const char NO_SUBSCRIPTION[];
 /* Template update and subscriptions offer every answer type but
  * contacts_generation. */
 extern const char *const SUBSCRIPTION_ANSWER_TYPES[];
-/* The definition members of a template or subscription at their defaults. */
-void definition_defaults(cJSON *target);
+/* The members that make up a template's or subscription's definition. */
+extern const char *const DEFINITION_KEYS[];
+/* Adds the definition members to `target`, all null (in the API's order). */
+void definition_members(cJSON *target);
 /* Checks the definition members of `body` and copies them into `target`,
- * then checks what `target` holds (name, question, outputSchema). */
+ * then checks what `target` holds (name, question, outputSchema) and fills
+ * in the defaults (answerType open_text, weight important). */
 void apply_definition(cJSON *target, const cJSON *body, const char *const *answer_types,
                       cJSON *fields);
 /* The newest completed answer (unwrapped) of the template's question for a

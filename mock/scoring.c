@@ -1,13 +1,13 @@
 #define _GNU_SOURCE
 #include "scoring.h"
 
-#include "routes.h"
+#include "resources.h"
 #include "validate.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const DIMENSIONS[] = { "fit", "urgency", NULL };
+const char *const DIMENSIONS[] = { "fit", "urgency", NULL };
 
 static bool only_member(const cJSON *obj, const char *key)
 {
@@ -121,10 +121,8 @@ static bool score_of(const cJSON *score, const char *profile_id, const char *obj
 {
     struct record_match m = { .key = "profileId", .value = profile_id,
                               .key2 = "objectId", .value2 = object_id };
-    const char *type = json_string(score, "objectType");
-    const char *dim = json_string(score, "dimension");
-    return record_matches(score, &m) && strcmp(type, object_type) == 0 &&
-           (!dimension || strcmp(dim, dimension) == 0);
+    return record_matches(score, &m) && json_string_is(score, "objectType", object_type) &&
+           (!dimension || json_string_is(score, "dimension", dimension));
 }
 
 static cJSON *find_score(struct records *rs, const char *profile_id, const char *object_type,
@@ -224,7 +222,6 @@ void score_assignment(struct store *st, const cJSON *assignment, int64_t now)
         json_set(score, "signalCoverage", cJSON_CreateNumber((double)answered / rules));
         json_set(score, "totalRules", cJSON_CreateNumber(rules));
         json_set_time(score, "computedAt", now);
-        const cJSON *version = cJSON_GetObjectItemCaseSensitive(score, "version");
-        json_set(score, "version", cJSON_CreateNumber(version->valuedouble + 1));
+        next_version(score);
     }
 }

@@ -7,6 +7,9 @@
 
 #include <cjson/cJSON.h>
 
+/* The dimensions a profile scores in, NULL-terminated. */
+extern const char *const DIMENSIONS[];
+
 /* NULL when `point_values` has the shape `answer_type` asks for (boolean
  * {"true","false"}; number, percentage, currency {"ranges":[{min,max,points}]};
  * list {"choices":{value: points}}), else what is wrong. */

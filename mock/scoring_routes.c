@@ -18,7 +18,6 @@
 #define BULK_ASSIGNMENTS_MAX 500
 
 static const char *const OBJECT_TYPES[] = { "company", "contact", NULL };
-static const char *const DIMENSIONS[] = { "fit", "urgency", NULL };
 static const char *const RULE_ANSWER_TYPES[] = { "boolean", "number", "percentage",
                                                  "currency", "list", NULL };
 
@@ -102,9 +101,7 @@ void profiles_update(struct call *c, struct reply *r)
     struct records *rs = &c->m->store.records;
     records_lock(rs);
     cJSON *p = profile_named(rs, c->params[0], r);
-    if (!p) {
-        cJSON_Delete(fields);
-    } else if (fields_ok(fields, r)) {
+    if (found_and_fields_ok(p, fields, r)) {
         json_set_string(p, "name", name);
         json_copy_member(p, body, "description");
         json_set_time(p, "updatedAt", c->now);
@@ -161,7 +158,7 @@ static cJSON *rule_for(struct call *c, struct records *rs, const char *tid, cons
     const struct record_set *set = &rs->sets[REC_RULE];
     for (size_t i = 0; i < set->n; i++)
         if (record_matches(set->v[i], &same) &&
-            strcmp(json_string(set->v[i], "dimension"), dimension) == 0)
+            json_string_is(set->v[i], "dimension", dimension))
             return set->v[i];
     char id[UUID_LEN];
     new_uuid(id);
@@ -189,9 +186,7 @@ void rules_upsert(struct call *c, struct reply *r)
         field_error(fields, "pointValues", "'pointValues' is required");
     struct records *rs = &c->m->store.records;
     records_lock(rs);
-    if (!profile_named(rs, c->params[0], r)) {
-        cJSON_Delete(fields);
-    } else if (fields_ok(fields, r)) {
+    if (found_and_fields_ok(profile_named(rs, c->params[0], r), fields, r)) {
         const char *problem = point_values_problem(pv, type);
         if (problem) {
             reply_invalid_point_values(r, type, problem);
@@ -295,11 +290,9 @@ static const cJSON *assigned_profile(struct call *c, const cJSON *body, cJSON *f
     if (!fields_ok(fields, r))
         return NULL;
     const cJSON *profile = profile_named(&c->m->store.records, profile_id, r);
-    if (profile && strcmp(json_string(profile, "type"), type) != 0) {
-        fields = cJSON_CreateArray();
-        field_error(fields, "objectType", "the profile scores %ss, not %ss",
-                    json_string(profile, "type"), type);
-        reply_validation(r, fields);
+    if (profile && !json_string_is(profile, "type", type)) {
+        reply_field_error(r, "objectType", "the profile scores %ss, not %ss",
+                          json_string(profile, "type"), type);
         return NULL;
     }
     return profile;
@@ -377,7 +370,7 @@ void scores_get(struct call *c, struct reply *r)
     const struct record_set *set = &rs->sets[REC_SCORE];
     for (size_t i = 0; i < set->n; i++) {
         const cJSON *score = set->v[i];
-        if (strcmp(json_string(score, "objectType"), type) != 0)
+        if (!json_string_is(score, "objectType", type))
             continue;
         for (size_t k = 0; k < c->query.n; k++)
             if (strcmp(c->query.v[k].name, "objectId") == 0 &&

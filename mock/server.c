@@ -77,7 +77,7 @@ static void route_or_404(struct call *c, const char *path, struct reply *r)
 static void answer_api(struct mock *m, struct call *c, const char *path, struct reply *r)
 {
     struct rl_verdict v;
-    c->now = now_ms();
+    c->now = now_ms();  /* after any stall: the answer is made now */
     ratelimit_check(&m->limiter, c->now, &v);
     if (!v.allowed)
         ratelimit_reject(&v, r);
@@ -94,10 +94,10 @@ static enum MHD_Result serve_api(struct mock *m, struct call *c, const char *pat
 {
     struct log_ticket ticket = reqlog_append(&m->log, c->conn, c->method, path, query,
                                              c->body, c->body_len);
-    struct fault f;
+    /* all zero unless a fault applies: no pause, no headers */
+    struct fault f = { .method = NULL };
     enum delivery how = DELIVER_FULL;
-    bool faulted = faults_take(&m->faults, c->method, path, &f);
-    if (faulted) {
+    if (faults_take(&m->faults, c->method, path, &f)) {
         switch (f.kind) {
         case FAULT_RESET:
             fault_clear(&f);
@@ -126,14 +126,10 @@ static enum MHD_Result serve_api(struct mock *m, struct call *c, const char *pat
     }
     if (r->status == 0) {
         answer_api(m, c, path, r);
-        const cJSON *h;
-        if (faulted)
-            cJSON_ArrayForEach(h, f.headers)
-                reply_set_header(r, h->string, h->valuestring);
+        fault_add_headers(&f, r);
     }
-    double pause = faulted ? f.seconds : 0;
-    if (faulted)
-        fault_clear(&f);
+    double pause = f.seconds;
+    fault_clear(&f);
     reqlog_set_status(&m->log, ticket, r->status);
     return reply_send(c->conn, &m->sleeper, r, how, pause);
 }

@@ -5,7 +5,6 @@
 #include "routes.h"
 #include "validate.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,12 +125,7 @@ static bool read_create_body(struct call *c, struct reply *r, struct create_body
     b->in.kind = kind_of(c);
     b->in.subject = read_subject(b->json, b->in.kind, fields);
     read_definition(b->json, "", &b->in, &b->question_owned, &b->schema_text, fields);
-    if (cJSON_GetArraySize(fields) > 0) {
-        reply_validation(r, fields);
-        return false;
-    }
-    cJSON_Delete(fields);
-    return true;
+    return fields_ok(fields, r);
 }
 
 void signals_create(struct call *c, struct reply *r)
@@ -154,10 +148,8 @@ void signals_create_sync(struct call *c, struct reply *r)
     long timeout_s = SYNC_TIMEOUT_DEFAULT_S;
     const char *wait = call_header(c, "X-Sbr-Timeout-Sec");
     if (wait && !parse_long(wait, 1, SYNC_TIMEOUT_MAX_S, &timeout_s)) {
-        cJSON *fields = cJSON_CreateArray();
-        field_error(fields, "X-Sbr-Timeout-Sec", "must be a whole number between 1 and %d",
-                    SYNC_TIMEOUT_MAX_S);
-        reply_validation(r, fields);
+        reply_field_error(r, "X-Sbr-Timeout-Sec", "must be a whole number between 1 and %d",
+                          SYNC_TIMEOUT_MAX_S);
         return;
     }
     const char *timeout_error = call_header(c, "X-Sbr-Timeout-Error");
@@ -203,9 +195,7 @@ void signals_get(struct call *c, struct reply *r)
 {
     const char *id = c->params[0];
     if (!valid_uuid(id)) {
-        cJSON *fields = cJSON_CreateArray();
-        field_error(fields, "signalId", "'signalId' must be a lower-case UUID");
-        reply_validation(r, fields);
+        reply_field_error(r, "signalId", "'signalId' must be a lower-case UUID");
         return;
     }
     cJSON *sig = store_get(&c->m->store, kind_of(c), id, c->now);
@@ -216,14 +206,12 @@ void signals_get(struct call *c, struct reply *r)
 }
 
 /* Reads the list filters shared by the lists and the subscription logs. */
-static bool read_list_query(const struct call *c, enum signal_kind kind, struct list_query *q,
+static void read_list_query(const struct call *c, enum signal_kind kind, struct list_query *q,
                             cJSON *fields)
 {
     memset(q, 0, sizeof *q);
     q->kind = kind;
-    q->limit = LIST_LIMIT_MAX;
-    const char *subject_name = kind == KIND_CONTACT ? "contactProfileUrl" : "domain";
-    q->subject = query_get(&c->query, subject_name);
+    q->subject = query_get(&c->query, subject_key(kind));
     if (q->subject && kind != KIND_CONTACT && !valid_domain(q->subject))
         field_error(fields, "domain", "%s", DOMAIN_MESSAGE);
     q->subscription_id = query_get(&c->query, "subscriptionId");
@@ -242,15 +230,8 @@ static bool read_list_query(const struct call *c, enum signal_kind kind, struct 
         field_error(fields, "fromDate", "'fromDate' must be an RFC 3339 date-time");
     if (to && !(q->has_to = parse_rfc3339(to, &q->to_ms)))
         field_error(fields, "toDate", "'toDate' must be an RFC 3339 date-time");
-    const char *limit = query_get(&c->query, "limit");
-    if (limit && !parse_long(limit, 1, LIST_LIMIT_MAX, &q->limit))
-        field_error(fields, "limit", "'limit' must be a whole number between 1 and %d",
-                    LIST_LIMIT_MAX);
-    const char *offset = query_get(&c->query, "offset");
-    if (offset && !parse_long(offset, 0, LONG_MAX, &q->offset))
-        field_error(fields, "offset", "'offset' must be a whole number >= 0");
+    call_paging(c, LIST_LIMIT_MAX, LIST_LIMIT_MAX, &q->limit, &q->offset, fields);
     /* companyId is accepted but not emulated: signals are not tied to companies. */
-    return cJSON_GetArraySize(fields) == 0;
 }
 
 static void list_page(struct call *c, struct reply *r, enum signal_kind kind,
@@ -258,14 +239,14 @@ static void list_page(struct call *c, struct reply *r, enum signal_kind kind,
 {
     struct list_query q;
     cJSON *fields = cJSON_CreateArray();
-    if (!read_list_query(c, kind, &q, fields)) {
-        reply_validation(r, fields);
+    read_list_query(c, kind, &q, fields);
+    if (!fields_ok(fields, r))
         return;
-    }
-    cJSON_Delete(fields);
     if (subscription_id)
         q.subscription_id = subscription_id;
-    reply_json(r, 200, store_list(&c->m->store, &q, c->now));
+    long total;
+    cJSON *items = store_list(&c->m->store, &q, c->now, &total);
+    reply_page(r, PAGE_RESULTS, items, total, q.limit, q.offset);
 }
 
 void signals_list(struct call *c, struct reply *r)
@@ -278,10 +259,13 @@ void signals_subscription_logs(struct call *c, struct reply *r)
     list_page(c, r, KIND_ANY, c->params[0]);
 }
 
-static cJSON *batch_item(const char *status, const char *domain, const char *question)
+/* A batch result: the created signal's id, or NULL for a rejected item. */
+static cJSON *batch_item(const char *id, const char *domain, const char *question)
 {
     cJSON *item = cJSON_CreateObject();
-    cJSON_AddStringToObject(item, "status", status);
+    if (id)
+        cJSON_AddStringToObject(item, "id", id);
+    cJSON_AddStringToObject(item, "status", id ? "processing" : "rejected");
     cJSON_AddStringToObject(item, "domain", domain);
     cJSON_AddStringToObject(item, "question", question);
     return item;
@@ -300,35 +284,26 @@ static void run_batch(struct call *c, const cJSON *domains, struct batch_def *de
     const cJSON *d;
     cJSON_ArrayForEach(d, domains) {
         for (int i = 0; i < n_defs; i++) {
-            const char *question = defs[i].in.question;
-            if (!valid_domain(d->valuestring)) {
-                cJSON *item = batch_item("rejected", d->valuestring, question);
-                cJSON_AddStringToObject(item, "error", DOMAIN_MESSAGE);
-                cJSON_AddItemToArray(results, item);
-                (*rejected)++;
-                continue;
-            }
-            defs[i].in.subject = d->valuestring;
             char id[UUID_LEN];
             int64_t ready;
-            cJSON *sig = store_create(&c->m->store, &defs[i].in, c->now, id, &ready);
-            if (!sig) {
-                cJSON *item = batch_item("rejected", d->valuestring, question);
-                cJSON_AddStringToObject(item, "error", "insufficient credits");
-                cJSON_AddItemToArray(results, item);
-                (*rejected)++;
-                continue;
+            cJSON *sig = NULL;
+            const char *refusal = DOMAIN_MESSAGE;
+            if (valid_domain(d->valuestring)) {
+                defs[i].in.subject = d->valuestring;
+                sig = store_create(&c->m->store, &defs[i].in, c->now, id, &ready);
+                refusal = "insufficient credits";
             }
-            cJSON *item = cJSON_CreateObject();
-            cJSON_AddStringToObject(item, "id", id);
-            cJSON_AddStringToObject(item, "status", "processing");
-            cJSON_AddStringToObject(item, "domain", d->valuestring);
-            cJSON_AddStringToObject(item, "question", question);
-            cJSON_AddItemToObject(item, "createdAt",
-                                  cJSON_DetachItemFromObject(sig, "createdAt"));
+            cJSON *item = batch_item(sig ? id : NULL, d->valuestring, defs[i].in.question);
+            if (sig) {
+                cJSON_AddItemToObject(item, "createdAt",
+                                      cJSON_DetachItemFromObject(sig, "createdAt"));
+                cJSON_Delete(sig);
+                (*accepted)++;
+            } else {
+                cJSON_AddStringToObject(item, "error", refusal);
+                (*rejected)++;
+            }
             cJSON_AddItemToArray(results, item);
-            cJSON_Delete(sig);
-            (*accepted)++;
         }
     }
 }
@@ -374,10 +349,7 @@ void signals_batch(struct call *c, struct reply *r)
         field_error(fields, "signals", "an async batch holds at most %d signals",
                     ASYNC_BATCH_MAX);
 
-    if (cJSON_GetArraySize(fields) > 0) {
-        reply_validation(r, fields);
-    } else {
-        cJSON_Delete(fields);
+    if (fields_ok(fields, r)) {
         char submitted[RFC3339_LEN];
         format_rfc3339(c->now, submitted);
         cJSON *results = cJSON_CreateArray();

@@ -297,11 +297,10 @@ static bool matches(const struct signal *s, const struct list_query *q, const ch
     return true;
 }
 
-cJSON *store_list(struct store *st, const struct list_query *q, int64_t now)
+cJSON *store_list(struct store *st, const struct list_query *q, int64_t now, long *total)
 {
-    cJSON *page = cJSON_CreateObject();
-    cJSON *results = cJSON_AddArrayToObject(page, "results");
-    long total = 0, count = 0;
+    cJSON *results = cJSON_CreateArray();
+    long seen = 0;
     pthread_mutex_lock(&st->lock);
     /* Filters compare interned pointers: a value never interned matches
      * nothing, and no string is compared per signal. */
@@ -312,18 +311,13 @@ cJSON *store_list(struct store *st, const struct list_query *q, int64_t now)
         const struct signal *s = &st->signals[i];
         if (!matches(s, q, subject, subscription, now))
             continue;
-        if (total >= q->offset && count < q->limit) {
+        if (on_page(seen, q->offset, q->limit))
             cJSON_AddItemToArray(results, signal_json(s, signal_status_at(s, now), true));
-            count++;
-        }
-        total++;
+        seen++;
     }
     pthread_mutex_unlock(&st->lock);
-    cJSON_AddNumberToObject(page, "total", (double)total);
-    cJSON_AddNumberToObject(page, "limit", (double)q->limit);
-    cJSON_AddNumberToObject(page, "offset", (double)q->offset);
-    cJSON_AddNumberToObject(page, "count", (double)count);
-    return page;
+    *total = seen;
+    return results;
 }
 
 /* Above this many, a seed answers with a count instead of the ids. */
@@ -398,12 +392,6 @@ bool store_get_research(struct store *st, const char *id, struct research_view *
     return found;
 }
 
-static bool member_is(const cJSON *obj, const char *key, const char *value)
-{
-    const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, key));
-    return v && strcmp(v, value) == 0;
-}
-
 bool store_find_research(struct store *st, const char *external_id,
                          const char *external_source, struct research_view *out)
 {
@@ -411,8 +399,8 @@ bool store_find_research(struct store *st, const char *external_id,
     pthread_mutex_lock(&st->lock);
     for (size_t i = st->n_research; i-- > 0 && !found;) {
         const struct research *r = st->research[i];
-        if (member_is(r->input, "externalId", external_id) &&
-            member_is(r->input, "externalSource", external_source)) {
+        if (json_string_is(r->input, "externalId", external_id) &&
+            json_string_is(r->input, "externalSource", external_source)) {
             view_of(r, out);
             found = true;
         }

@@ -107,8 +107,9 @@ cJSON *store_create(struct store *st, const struct signal_input *in, int64_t now
                     char id_out[UUID_LEN], int64_t *ready_out);
 /* The signal as it is at `now`, or NULL when no signal of that kind has it. */
 cJSON *store_get(struct store *st, enum signal_kind kind, const char *id, int64_t now);
-/* A style A page {results,total,limit,offset,count}, newest first. */
-cJSON *store_list(struct store *st, const struct list_query *q, int64_t now);
+/* The page of signals the query asks for, newest first, as an array;
+ * `*total` counts every match. */
+cJSON *store_list(struct store *st, const struct list_query *q, int64_t now, long *total);
 /* Seeds signals already in their final state (no credits); returns
  * {"ids":[...]} or, above 1000 signals, {"count":N}. */
 cJSON *store_seed(struct store *st, const struct seed_input *in, int64_t now);

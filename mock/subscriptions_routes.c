@@ -67,7 +67,7 @@ static void apply_schedule(cJSON *sub, const cJSON *body, bool required, cJSON *
 static void schedule_next_run(cJSON *sub, int64_t now)
 {
     int f = enum_index(FREQUENCIES, json_string(sub, "frequency"));
-    bool active = strcmp(json_string(sub, "status"), "active") == 0;
+    bool active = json_string_is(sub, "status", "active");
     json_set_time(sub, "nextRunAt", active && f >= 0 ? now + FREQUENCY_DAYS[f] * DAY_MS : -1);
 }
 
@@ -83,9 +83,6 @@ void subscriptions_list(struct call *c, struct reply *r)
  * inline field overrides it), else the inline one. */
 static void start_definition(struct records *rs, cJSON *sub, const cJSON *body, cJSON *fields)
 {
-    static const char *const copied[] = { "name", "description", "question", "answerType",
-                                          "outputSchema", "weight", "qualificationCriteria",
-                                          NULL };
     const char *tid = string_member(body, "signalTemplateId", false, 0, NULL, fields);
     const cJSON *t = tid && *tid ? record_find(rs, REC_TEMPLATE, tid) : NULL;
     if (tid && (!t || record_deleted(t)))
@@ -94,9 +91,9 @@ static void start_definition(struct records *rs, cJSON *sub, const cJSON *body, 
                                                        : cJSON_CreateNull());
     const cJSON *version = cJSON_GetObjectItemCaseSensitive(t, "version");
     cJSON_AddNumberToObject(sub, "version", version ? version->valuedouble : 1);
-    definition_defaults(sub);
-    for (int i = 0; t && copied[i]; i++)
-        json_copy_member(sub, t, copied[i]);
+    definition_members(sub);
+    for (int i = 0; t && DEFINITION_KEYS[i]; i++)
+        json_copy_member(sub, t, DEFINITION_KEYS[i]);
     apply_definition(sub, body, SUBSCRIPTION_ANSWER_TYPES, fields);
 }
 

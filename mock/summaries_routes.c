@@ -27,7 +27,7 @@ static void refresh(struct records *rs, const char *domain, int64_t now)
     for (size_t i = 0; i < set->n; i++) {
         cJSON *s = set->v[i];
         const cJSON *ready = cJSON_GetObjectItemCaseSensitive(s, READY_KEY);
-        if (!record_matches(s, &m) || strcmp(json_string(s, "status"), "processing") != 0 ||
+        if (!record_matches(s, &m) || !json_string_is(s, "status", "processing") ||
             now < (int64_t)ready->valuedouble)
             continue;
         json_set_string(s, "status", "completed");
@@ -99,7 +99,7 @@ static char *start_summary(struct call *c, struct records *rs, const char *domai
         const cJSON *s = set->v[i];
         if (!record_matches(s, &m))
             continue;
-        if (strcmp(json_string(s, "status"), "processing") == 0) {
+        if (json_string_is(s, "status", "processing")) {
             reply_error(r, 409, "CONFLICT", "CONFLICT",
                         "a summary for this domain is already being generated", NULL);
             return NULL;

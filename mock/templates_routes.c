@@ -23,19 +23,13 @@ const char *const SUBSCRIPTION_ANSWER_TYPES[] = {
     "json_schema", "contacts", "contact_posts", "contact_engagements", NULL,
 };
 
-static const char *const DEFINITION_KEYS[] = { "name", "description", "question",
-                                               "answerType", "outputSchema", "weight",
-                                               "qualificationCriteria", NULL };
+const char *const DEFINITION_KEYS[] = { "name", "description", "question", "answerType",
+                                        "outputSchema", "weight", "qualificationCriteria", NULL };
 
-void definition_defaults(cJSON *target)
+void definition_members(cJSON *target)
 {
-    cJSON_AddNullToObject(target, "name");
-    cJSON_AddNullToObject(target, "description");
-    cJSON_AddNullToObject(target, "question");
-    cJSON_AddStringToObject(target, "answerType", "open_text");
-    cJSON_AddNullToObject(target, "outputSchema");
-    cJSON_AddStringToObject(target, "weight", "important");
-    cJSON_AddNullToObject(target, "qualificationCriteria");
+    for (int i = 0; DEFINITION_KEYS[i]; i++)
+        cJSON_AddNullToObject(target, DEFINITION_KEYS[i]);
 }
 
 static void require_text(const cJSON *target, const char *key, cJSON *fields)
@@ -92,7 +86,7 @@ void templates_create(struct call *c, struct reply *r)
     cJSON_AddStringToObject(t, "templateId", id);
     cJSON_AddNumberToObject(t, "version", 1);
     cJSON_AddStringToObject(t, "organizationId", MOCK_ORGANIZATION_ID);
-    definition_defaults(t);
+    definition_members(t);
     cJSON *fields = cJSON_CreateArray();
     apply_definition(t, body, ANSWER_TYPES, fields);
     cJSON_Delete(body);

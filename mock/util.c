@@ -215,7 +215,12 @@ bool sleeper_for(struct sleeper *s, double seconds)
 {
     if (seconds <= 0)
         return true;
-    return sleeper_until(s, now_ms() + (int64_t)(seconds * 1000.0 + 0.5));
+    /* Never shorter than asked: the pause rounded up to whole milliseconds,
+     * plus the one now_ms() may have dropped. */
+    int64_t pause_ms = (int64_t)(seconds * 1000.0);
+    if ((double)pause_ms < seconds * 1000.0)
+        pause_ms++;
+    return sleeper_until(s, now_ms() + pause_ms + 1);
 }
 
 void random_bytes(void *buf, size_t n)
@@ -319,6 +324,11 @@ const char *query_get(const struct query *q, const char *name)
         if (strcmp(q->v[i].name, name) == 0)
             return q->v[i].value;
     return NULL;
+}
+
+bool on_page(long index, long offset, long limit)
+{
+    return index >= offset && index - offset < limit;
 }
 
 bool parse_long(const char *s, long min, long max, long *out)

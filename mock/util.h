@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The number of elements of an array (not a pointer). */
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
 /* A mock that ran out of memory cannot answer truthfully; these abort. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
@@ -64,6 +67,10 @@ struct query {
 void query_parse(struct query *q, const char *raw);
 void query_free(struct query *q);
 const char *query_get(const struct query *q, const char *name);
+
+/* Whether the match at `index` (from 0) of a list is on the page that
+ * starts at match `offset` and holds at most `limit`. */
+bool on_page(long index, long offset, long limit);
 
 /* Whole-string integer in [min, max]; anything else (sign junk, spaces,
  * overflow, empty) is refused. */

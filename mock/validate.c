@@ -13,8 +13,7 @@ const char *const WEIGHTS[] = { "important", "nice_to_have", "not_important", NU
 const char *const VERIFICATION_MODES[] = { "strict", "lenient", NULL };
 const char *const STATUSES[] = { "processing", "completed", "failed", NULL };
 
-const char DOMAIN_MESSAGE[] = "'domain' must be a valid hostname (e.g., 'example.com') "
-                              "without protocol (https://) or path";
+const char DOMAIN_MESSAGE[] = "'domain' " HOSTNAME_RULE;
 
 bool valid_domain(const char *s)
 {
@@ -62,11 +61,16 @@ int enum_index(const char *const *values, const char *s)
 void field_error(cJSON *fields, const char *field, const char *fmt, ...)
 {
     va_list ap;
-    char *message = NULL;
     va_start(ap, fmt);
+    vfield_error(fields, field, fmt, ap);
+    va_end(ap);
+}
+
+void vfield_error(cJSON *fields, const char *field, const char *fmt, va_list ap)
+{
+    char *message = NULL;
     if (vasprintf(&message, fmt, ap) < 0)
         message = NULL;
-    va_end(ap);
     cJSON *item = cJSON_CreateObject();
     cJSON_AddStringToObject(item, "field", field);
     cJSON_AddStringToObject(item, "message", message ? message : "invalid value");

@@ -3,6 +3,7 @@
 #define MOCK_VALIDATE_H
 
 #include <cjson/cJSON.h>
+#include <stdarg.h>
 #include <stdbool.h>
 
 /* ^[a-zA-Z0-9]([a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?)*$ */
@@ -20,6 +21,8 @@ extern const char *const STATUSES[];   /* in enum signal_status order */
 /* Appends {field, message} to a cJSON array of validation failures. */
 void field_error(cJSON *fields, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+void vfield_error(cJSON *fields, const char *field, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /* Whether `fields` already holds a failure for `field`. */
 bool field_reported(const cJSON *fields, const char *field);
@@ -58,6 +61,9 @@ bool optional_bool(const cJSON *obj, const char *key, bool dflt, cJSON *fields);
 /* An absolute http(s) URL with a host. */
 bool valid_http_url(const char *s);
 
+/* What a domain must be, after the name of the member that holds it. */
+#define HOSTNAME_RULE \
+    "must be a valid hostname (e.g., 'example.com') without protocol (https://) or path"
 extern const char DOMAIN_MESSAGE[];
 
 #endif

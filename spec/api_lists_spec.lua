@@ -7,6 +7,7 @@ local helper = require("helper")
 local signals = require("signals")
 
 local failed = helper.assert_http_error
+local ok = helper.assert_ok
 local ACME_URL = "https://www.linkedin.com/company/acme"
 
 local function contains(list, value)
@@ -24,10 +25,8 @@ describe("contact lists", function()
   end)
 
   local function new_list(titles, name)
-    local list, err = client:create_contact_list{ name = name or "Ops leaders",
-      filters = { companyLinkedInUrls = { ACME_URL }, jobTitles = titles or { "VP Operations" } } }
-    assert.is_nil(err, err and tostring(err))
-    return list
+    return ok(client:create_contact_list{ name = name or "Ops leaders",
+      filters = { companyLinkedInUrls = { ACME_URL }, jobTitles = titles or { "VP Operations" } } })
   end
 
   describe("create_contact_list", function()
@@ -157,9 +156,7 @@ describe("company search and company lists", function()
   local US = { location = { countryCodes = { "US" } } }
 
   local function new_list(filter, name)
-    local list, err = client:create_company_list{ name = name or "US companies", filter = filter or US }
-    assert.is_nil(err, err and tostring(err))
-    return list
+    return ok(client:create_company_list{ name = name or "US companies", filter = filter or US })
   end
 
   describe("search_companies", function()
@@ -187,6 +184,7 @@ describe("company search and company lists", function()
       local narrowed = assert(client:search_companies{ filter = { location = { countryCodes = { "US" } },
         exclude = { domains = { "acme.com" } }, names = { "corp" } } })
       assert.are.equal(19, narrowed.total)
+      assert.are.equal(19, #narrowed.companies)
       for _, c in ipairs(narrowed.companies) do
         assert.are.equal("US", c.countryCode)
         assert.are_not.equal("acme.com", c.domain)

@@ -6,6 +6,7 @@ local helper = require("helper")
 local signals = require("signals")
 
 local failed = helper.assert_http_error
+local ok = helper.assert_ok
 local HOOK = "https://hooks.example.org/market"
 
 describe("market-signal subscriptions", function()
@@ -19,9 +20,7 @@ describe("market-signal subscriptions", function()
     params = params or {}
     params.type = params.type or "JOB_POSTS"
     params.webhookUrl = params.webhookUrl or HOOK
-    local sub, err = client:create_market_signal_subscription(params)
-    assert.is_nil(err, err and tostring(err))
-    return sub
+    return ok(client:create_market_signal_subscription(params))
   end
 
   describe("create_market_signal_subscription", function()

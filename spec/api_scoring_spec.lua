@@ -7,6 +7,7 @@ local helper = require("helper")
 local signals = require("signals")
 
 local failed = helper.assert_http_error
+local ok = helper.assert_ok
 local TEMPLATE = "5e4d3c2b-1a09-4f8e-9d7c-6b5a4f3e2d1c"
 local BOOLEAN_POINTS = { ["true"] = 10, ["false"] = 0 }
 
@@ -18,18 +19,14 @@ describe("scoring", function()
   end)
 
   local function new_profile(type, name)
-    local p, err = client:create_scoring_profile{ profileType = type or "company", name = name or "Fit" }
-    assert.is_nil(err, err and tostring(err))
-    return p
+    return ok(client:create_scoring_profile{ profileType = type or "company", name = name or "Fit" })
   end
 
   local function new_rule(profile, extra)
     local params = { profileId = profile.id, signalTemplateId = TEMPLATE, dimension = "fit",
                      answerType = "boolean", pointValues = BOOLEAN_POINTS }
     for k, v in pairs(extra or {}) do params[k] = v end
-    local rule, err = client:upsert_scoring_rule(params)
-    assert.is_nil(err, err and tostring(err))
-    return rule
+    return ok(client:upsert_scoring_rule(params))
   end
 
   -- A template and a completed answer to its question for acme.com.

@@ -6,6 +6,7 @@ local helper = require("helper")
 local signals = require("signals")
 
 local failed = helper.assert_http_error
+local ok = helper.assert_ok
 local DAY = 86400
 
 -- Seconds since the epoch of an RFC 3339 UTC time (days from the civil
@@ -32,9 +33,7 @@ describe("signal subscriptions", function()
     local params = { listId = "list-1", name = "Hiring", question = "Are they hiring?",
                      answerType = "boolean", frequency = "weekly" }
     for k, v in pairs(extra or {}) do params[k] = v end
-    local sub, err = client:create_signal_subscription(params)
-    assert.is_nil(err, err and tostring(err))
-    return sub
+    return ok(client:create_signal_subscription(params))
   end
 
   describe("create_signal_subscription", function()
@@ -200,6 +199,7 @@ describe("signal subscriptions", function()
       assert.are.equal(before - companies.total, assert(client:get_credits()).remainingCredits)
       local logs = assert(client:list_subscription_logs{ subscriptionId = sub.id })
       assert.are.equal(companies.total, logs.total)
+      assert.are.equal(companies.total, #logs.items)
       local domains = {}
       for _, c in ipairs(companies.items) do domains[c.domain] = true end
       for _, sig in ipairs(logs.items) do
@@ -247,10 +247,8 @@ describe("subscription actions", function()
   end)
 
   local function add(destination, subscription)
-    local action, err = client:create_subscription_action{ subscriptionId = subscription or sub.id,
-      type = "webhook", webhook = { destination = destination or "https://hooks.example.org/a" } }
-    assert.is_nil(err, err and tostring(err))
-    return action
+    return ok(client:create_subscription_action{ subscriptionId = subscription or sub.id,
+      type = "webhook", webhook = { destination = destination or "https://hooks.example.org/a" } })
   end
 
   describe("create_subscription_action", function()

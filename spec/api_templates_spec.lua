@@ -5,6 +5,7 @@ local helper = require("helper")
 local signals = require("signals")
 
 local failed = helper.assert_http_error
+local ok = helper.assert_ok
 
 describe("signal templates", function()
   local mock, client
@@ -14,9 +15,7 @@ describe("signal templates", function()
   end)
 
   local function create(params)
-    local t, err = client:create_signal_template(params or { name = "CRM", question = "Which CRM?" })
-    assert.is_nil(err, err and tostring(err))
-    return t
+    return ok(client:create_signal_template(params or { name = "CRM", question = "Which CRM?" }))
   end
 
   describe("create_signal_template", function()

@@ -70,11 +70,7 @@ local function field(result, name)
 end
 
 local function api_requests(method, path_prefix)
-  local found = {}
-  for _, r in ipairs(mock:requests()) do
-    if r.method == method and r.path:sub(1, #path_prefix) == path_prefix then found[#found + 1] = r end
-  end
-  return found
+  return mock:requests_to(method, path_prefix .. "*")
 end
 
 local function domains_text(n, prefix)

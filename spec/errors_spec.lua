@@ -230,8 +230,7 @@ describe("errors", function()
 
   describe("real error routes of the mock", function()
     it("a real 401 for a wrong key", function()
-      local other = helper.start_mock("--api-key sk_right")
-      local ok, failure = pcall(function()
+      helper.with_mock("--api-key sk_right", function(other)
         local client = helper.client(other, { max_retries = 0 })
         local result, err = client:get_credits()
         check_error(err, { kind = "http", status = 401, retryable = false,
@@ -240,8 +239,6 @@ describe("errors", function()
         local good = helper.client(other, { api_key = "sk_right" })
         assert_still_works(good)
       end)
-      other:stop()
-      assert(ok, failure)
     end)
 
     it("a real 404 for an unknown signal id", function()

@@ -113,6 +113,21 @@ function Mock:last_request()
   return log[#log]
 end
 
+-- The logged requests with `method` (nil: any) to `path`, a path as
+-- logged or, ending in "*", a prefix of one (as the mock's faults take it).
+function Mock:requests_to(method, path)
+  local prefix = path:match("^(.*)%*$")
+  local function to_path(req)
+    if prefix then return req.path:sub(1, #prefix) == prefix end
+    return req.path == path
+  end
+  local found = {}
+  for _, req in ipairs(self:requests()) do
+    if to_path(req) and (method == nil or req.method == method) then found[#found + 1] = req end
+  end
+  return found
+end
+
 -- Decodes a logged request's JSON body.
 function helper.body_of(request)
   return json.decode(request.body, 1, json.null)
@@ -188,6 +203,15 @@ end
 -- A separate mock with its own command-line arguments (e.g. "--api-key k").
 function helper.start_mock(extra_args)
   return start_mock(extra_args)
+end
+
+-- Runs fn(other) with a separate mock (started with `extra_args`), which
+-- is stopped whatever fn does; fn's failure is raised again afterwards.
+function helper.with_mock(extra_args, fn)
+  local other = start_mock(extra_args)
+  local ok, failure = pcall(fn, other)
+  other:stop()
+  if not ok then error(failure, 0) end
 end
 
 -- Control of the signals-mock at `url`, started by someone else
@@ -273,9 +297,9 @@ function helper.rss_kib()
   local status = read_file("/proc/self/status")
   return status and tonumber(status:match("VmRSS:%s*(%d+)"))
 end
+
 -- The busted process, for children that must stop when it is gone.
 helper.own_pid = own_pid
-helper.read_file = read_file
 
 -- For what the mock cannot send: a one-shot server in a child process that
 -- answers one connection on a free loopback port with exactly `response`
@@ -322,6 +346,13 @@ function helper.api(config)
   local mock = helper.mock()
   if config then mock:config(config) end
   return mock, helper.client(mock, { max_retries = 0 })
+end
+
+-- Asserts that a call succeeded (no error, a result); returns the result.
+function helper.assert_ok(result, err)
+  assert(err == nil, "expected success, got " .. tostring(err))
+  assert(result ~= nil, "a successful call must return a result")
+  return result
 end
 
 -- A client whose key the mock refuses (401).

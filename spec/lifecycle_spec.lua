@@ -10,14 +10,6 @@ local PROFILE = "https://www.linkedin.com/in/jane-example"
 
 local real_sleep = helper.real_sleep
 
-local function count(mock, method, path)
-  local n = 0
-  for _, req in ipairs(mock:requests()) do
-    if req.method == method and req.path == path then n = n + 1 end
-  end
-  return n
-end
-
 describe("lifecycle", function()
   local mock
 
@@ -38,7 +30,7 @@ describe("lifecycle", function()
       assert.are.equal(sig.id, done.id)
       assert.is_true(#slept >= 1)
       for _, s in ipairs(slept) do assert.is_true(s <= 0.1) end
-      assert.is_true(count(mock, "GET", "/v1/companies/signals/" .. sig.id) >= 1)
+      assert.is_true(#mock:requests_to("GET", "/v1/companies/signals/" .. sig.id) >= 1)
     end)
 
     it("takes an id and fetches it at once", function()
@@ -47,7 +39,7 @@ describe("lifecycle", function()
       local done = assert(client:wait(sig.id))
       assert.are.equal("completed", done.status)
       assert.are.same({}, slept)
-      assert.are.equal(1, count(mock, "GET", "/v1/companies/signals/" .. sig.id))
+      assert.are.equal(1, #mock:requests_to("GET", "/v1/companies/signals/" .. sig.id))
     end)
 
     it("returns a finished signal without a request", function()
@@ -73,14 +65,14 @@ describe("lifecycle", function()
       local sig = assert(client:create_contact_signal{ contactProfileUrl = PROFILE, question = "Active? [delay:0]" })
       local done = assert(client:wait(sig))
       assert.are.equal("completed", done.status)
-      assert.are.equal(1, count(mock, "GET", "/v1/contacts/signals/" .. sig.id))
+      assert.are.equal(1, #mock:requests_to("GET", "/v1/contacts/signals/" .. sig.id))
     end)
 
     it("polls a contact signal by id with opts.contact", function()
       local client = helper.client(mock)
       local sig = assert(client:create_contact_signal{ contactProfileUrl = PROFILE, question = "Active? [delay:0]" })
       assert(client:wait(sig.id, { contact = true }))
-      assert.are.equal(1, count(mock, "GET", "/v1/contacts/signals/" .. sig.id))
+      assert.are.equal(1, #mock:requests_to("GET", "/v1/contacts/signals/" .. sig.id))
     end)
 
     it("gives up after opts.timeout with a timeout error carrying the last state", function()
@@ -95,7 +87,7 @@ describe("lifecycle", function()
       assert.are.equal(sig.id, err.signal.id)
       assert.are.equal("processing", err.signal.status)
       assert.are.same({ 2, 2, 1 }, slept)
-      assert.are.equal(3, count(mock, "GET", "/v1/companies/signals/" .. sig.id))
+      assert.are.equal(3, #mock:requests_to("GET", "/v1/companies/signals/" .. sig.id))
     end)
 
     it("returns an HTTP failure while polling as nil, err", function()
@@ -137,9 +129,9 @@ describe("lifecycle", function()
         { wait = 1, interval = 0.1 })
       assert.is_nil(err, err and tostring(err))
       assert.are.equal("completed", sig.status)
-      assert.are.equal(1, count(mock, "POST", "/v1/companies/signals/sync"))
+      assert.are.equal(1, #mock:requests_to("POST", "/v1/companies/signals/sync"))
       assert.are.equal("1", mock:requests()[1].headers["x-sbr-timeout-sec"])
-      assert.is_true(count(mock, "GET", "/v1/companies/signals/" .. sig.id) >= 1)
+      assert.is_true(#mock:requests_to("GET", "/v1/companies/signals/" .. sig.id) >= 1)
     end)
 
     it("re-creates a signal that failed retryably, then succeeds ([flaky:1])", function()
@@ -147,7 +139,7 @@ describe("lifecycle", function()
       local sig, err = client:run_signal{ domain = "acme.com", question = "Flaky? [flaky:1] [delay:0]" }
       assert.is_nil(err, err and tostring(err))
       assert.are.equal("completed", sig.status)
-      assert.are.equal(2, count(mock, "POST", "/v1/companies/signals/sync"))
+      assert.are.equal(2, #mock:requests_to("POST", "/v1/companies/signals/sync"))
       assert.are.equal(1, #slept)
       assert.is_true(slept[1] >= 0 and slept[1] <= 0.5)
     end)
@@ -163,7 +155,7 @@ describe("lifecycle", function()
       assert.is_true(#err.message > 0)
       assert.are.equal("signal", signals.kind(err.signal))
       assert.are.equal("failed", err.signal.status)
-      assert.are.equal(1, count(mock, "POST", "/v1/companies/signals/sync"))
+      assert.are.equal(1, #mock:requests_to("POST", "/v1/companies/signals/sync"))
       assert.are.same({}, slept)
     end)
 
@@ -176,7 +168,7 @@ describe("lifecycle", function()
       assert.are.equal("INTERNAL_ERROR", err.code)
       assert.is_true(err.retryable)
       assert.are.equal("failed", err.signal.status)
-      assert.are.equal(2, count(mock, "POST", "/v1/companies/signals/sync"))
+      assert.are.equal(2, #mock:requests_to("POST", "/v1/companies/signals/sync"))
       assert.are.equal(1, #slept)
     end)
 
@@ -184,7 +176,7 @@ describe("lifecycle", function()
       local client = helper.client(mock)
       local _, err = client:run_signal{ domain = "acme.com", question = "Never? [fail:retryable] [delay:0]" }
       assert.are.equal("signal", err.kind)
-      assert.are.equal(3, count(mock, "POST", "/v1/companies/signals/sync"))
+      assert.are.equal(3, #mock:requests_to("POST", "/v1/companies/signals/sync"))
     end)
 
     it("returns a refused call as invalid_request without a request", function()
@@ -222,8 +214,8 @@ describe("lifecycle", function()
       local sig = assert(client:run_contact_signal({ contactProfileUrl = PROFILE, question = "Slow? [delay:1200]" },
         { wait = 1, interval = 0.1 }))
       assert.are.equal("completed", sig.status)
-      assert.is_true(count(mock, "GET", "/v1/contacts/signals/" .. sig.id) >= 1)
-      assert.are.equal(0, count(mock, "GET", "/v1/companies/signals/" .. sig.id))
+      assert.is_true(#mock:requests_to("GET", "/v1/contacts/signals/" .. sig.id) >= 1)
+      assert.are.equal(0, #mock:requests_to("GET", "/v1/companies/signals/" .. sig.id))
     end)
 
     it("re-creates after a retryable failure", function()
@@ -231,7 +223,7 @@ describe("lifecycle", function()
       local sig = assert(client:run_contact_signal{ contactProfileUrl = PROFILE,
                                                     question = "Flaky? [flaky:2] [delay:0]" })
       assert.are.equal("completed", sig.status)
-      assert.are.equal(3, count(mock, "POST", "/v1/contacts/signals/sync"))
+      assert.are.equal(3, #mock:requests_to("POST", "/v1/contacts/signals/sync"))
     end)
   end)
 end)

@@ -4,14 +4,6 @@
 local helper = require("helper")
 local signals = require("signals")
 
-local function list_requests(mock, path)
-  local found = {}
-  for _, req in ipairs(mock:requests()) do
-    if req.path == path then found[#found + 1] = req end
-  end
-  return found
-end
-
 describe("paging", function()
   local mock
 
@@ -55,7 +47,7 @@ describe("paging", function()
         n = n + 1
       end
       assert.are.equal(23, n)
-      assert.are.equal(3, #list_requests(mock, "/v1/companies/signals"))
+      assert.are.equal(3, #mock:requests_to(nil, "/v1/companies/signals"))
     end)
 
     it("keeps the filters on every page", function()
@@ -70,7 +62,7 @@ describe("paging", function()
         n = n + 1
       end
       assert.are.equal(7, n)
-      for _, req in ipairs(list_requests(mock, "/v1/companies/signals")) do
+      for _, req in ipairs(mock:requests_to(nil, "/v1/companies/signals")) do
         local query = helper.query_of(req)
         assert.are.equal("failed", query.status)
         assert.are.equal("acme.com", query.domain)
@@ -118,7 +110,7 @@ describe("paging", function()
         n = n + 1
       end
       assert.are.equal(total, n)
-      local log = list_requests(mock, "/v1/contacts/search")
+      local log = mock:requests_to(nil, "/v1/contacts/search")
       assert.are.equal(math.ceil(total / 4), #log)
       for i, req in ipairs(log) do
         local body = helper.body_of(req)

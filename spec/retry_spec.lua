@@ -17,11 +17,7 @@ local function fault(mock, route, spec)
 end
 
 local function count(mock, route)
-  local n = 0
-  for _, req in ipairs(mock:requests()) do
-    if req.method == route.method and req.path == route.path then n = n + 1 end
-  end
-  return n
+  return #mock:requests_to(route.method, route.path)
 end
 
 local function http_date(t)

@@ -9,6 +9,8 @@ local socket = require("socket")
 local DOMAIN = "acme.com"
 local PROFILE = "https://www.linkedin.com/in/jane-example"
 
+local ok = helper.assert_ok
+
 -- A client whose sleeps really sleep, briefly (for polling helpers).
 local function polling_client(mock, opts)
   local o = { sleep = function(s) socket.sleep(math.min(s, 0.02)) end }
@@ -16,32 +18,17 @@ local function polling_client(mock, opts)
   return helper.client(mock, o)
 end
 
--- Polls get_signal (or get_contact_signal) until the signal leaves
--- "processing"; at most `limit` seconds of real time.
+-- Polls get_signal (or get_contact_signal, get_contact_research) until the
+-- signal or research leaves "processing"; at most `limit` seconds of real
+-- time.
 local function poll(client, method, id, limit)
   local deadline = socket.gettime() + (limit or 3)
-  local sig, err
   repeat
-    sig, err = client[method](client, id)
-    assert.is_nil(err, err and tostring(err))
-    if sig.status ~= "processing" then return sig end
+    local current = ok(client[method](client, id))
+    if current.status ~= "processing" then return current end
     socket.sleep(0.02)
   until socket.gettime() > deadline
-  error("signal " .. tostring(id) .. " still processing after " .. tostring(limit or 3) .. " s")
-end
-
-local function count_requests(mock, method, path)
-  local n = 0
-  for _, r in ipairs(mock:requests()) do
-    if r.method == method and r.path == path then n = n + 1 end
-  end
-  return n
-end
-
-local function ok(result, err)
-  assert.is_nil(err, err and tostring(err))
-  assert.is_not_nil(result)
-  return result
+  error(tostring(id) .. " still processing after " .. tostring(limit or 3) .. " s")
 end
 
 describe("signals API through the client", function()
@@ -86,7 +73,7 @@ describe("signals API through the client", function()
       assert.are.equal("signal", signals.kind(done))
       assert.are.equal("completed", done.status)
       assert.are.equal(sig.id, done.id)
-      assert.is_true(count_requests(mock, "GET", "/v1/companies/signals/" .. sig.id) >= 1)
+      assert.is_true(#mock:requests_to("GET", "/v1/companies/signals/" .. sig.id) >= 1)
     end)
 
     it("client:wait also takes an id", function()
@@ -164,7 +151,7 @@ describe("signals API through the client", function()
       assert.is_nil(sig:value())
       assert.is_nil(sig:failure())
       assert.is_true(elapsed < 2.5, "took " .. elapsed .. " s")
-      assert.are.equal(1, count_requests(mock, "POST", "/v1/companies/signals/sync"))
+      assert.are.equal(1, #mock:requests_to("POST", "/v1/companies/signals/sync"))
     end)
 
     describe("failed signals are data", function()
@@ -228,7 +215,7 @@ describe("signals API through the client", function()
         assert.are.equal("signal", signals.kind(err.signal))
         assert.are.equal("failed", err.signal.status)
         assert.are.equal(err.code, err.signal.errorCode)
-        assert.are.equal(1, count_requests(mock, "POST", "/v1/companies/signals/sync"))
+        assert.are.equal(1, #mock:requests_to("POST", "/v1/companies/signals/sync"))
         assert.are.same({}, slept)
       end)
 
@@ -239,7 +226,7 @@ describe("signals API through the client", function()
         assert.is_nil(err, err and tostring(err))
         assert.are.equal("signal", signals.kind(sig))
         assert.are.equal("completed", sig.status)
-        assert.are.equal(2, count_requests(mock, "POST", "/v1/companies/signals/sync"))
+        assert.are.equal(2, #mock:requests_to("POST", "/v1/companies/signals/sync"))
         assert.are.equal(1, #slept, "one backoff between the two attempts")
       end)
 
@@ -250,8 +237,8 @@ describe("signals API through the client", function()
         assert.is_nil(err, err and tostring(err))
         assert.are.equal("completed", sig.status)
         assert.are.equal(42, sig:value())
-        assert.are.equal(1, count_requests(mock, "POST", "/v1/companies/signals/sync"))
-        assert.is_true(count_requests(mock, "GET", "/v1/companies/signals/" .. sig.id) >= 1)
+        assert.are.equal(1, #mock:requests_to("POST", "/v1/companies/signals/sync"))
+        assert.is_true(#mock:requests_to("GET", "/v1/companies/signals/" .. sig.id) >= 1)
       end)
 
       it("gives up after max_attempts retryable failures", function()
@@ -262,7 +249,7 @@ describe("signals API through the client", function()
         assert.are.equal("signal", err.kind)
         assert.is_true(err.retryable)
         assert.are.equal("failed", err.signal.status)
-        assert.are.equal(2, count_requests(mock, "POST", "/v1/companies/signals/sync"))
+        assert.are.equal(2, #mock:requests_to("POST", "/v1/companies/signals/sync"))
         assert.are.equal(1, #slept)
       end)
     end)
@@ -369,7 +356,7 @@ describe("signals API through the client", function()
       local sig = ok(client:run_contact_signal{ contactProfileUrl = PROFILE, question = "Is Jane hiring?",
                                                 answerType = "boolean" })
       assert.are.equal("completed", sig.status)
-      assert.are.equal(1, count_requests(mock, "POST", "/v1/contacts/signals/sync"))
+      assert.are.equal(1, #mock:requests_to("POST", "/v1/contacts/signals/sync"))
     end)
   end)
 
@@ -387,13 +374,7 @@ describe("signals API through the client", function()
       assert.are.equal("acme.com", res.companyDomain)
       assert.is_string(res.status)
 
-      local deadline = socket.gettime() + 3
-      local got
-      repeat
-        got = ok(client:get_contact_research(res.id))
-        if got.status ~= "processing" then break end
-        socket.sleep(0.02)
-      until socket.gettime() > deadline
+      local got = poll(client, "get_contact_research", res.id)
       assert.are.equal("contact_research", signals.kind(got))
       assert.are.equal(res.id, got.id)
       assert.are.equal("completed", got.status)
@@ -429,12 +410,7 @@ describe("signals API through the client", function()
       for k, v in pairs(PERSON) do person[k] = v end
       person.firstName = "Fail"  -- signals-mock scripts a failing research by this name
       local res = ok(client:create_contact_research(person))
-      local final = res
-      local deadline = socket.gettime() + 3
-      while final.status == "processing" and socket.gettime() < deadline do
-        socket.sleep(0.02)
-        final = ok(client:get_contact_research(res.id))
-      end
+      local final = poll(client, "get_contact_research", res.id)
       assert.are.equal("contact_research", signals.kind(final))
       assert.are.equal("failed", final.status)
       assert.are.equal("Could not retrieve LinkedIn profile data", final.error)
@@ -475,10 +451,8 @@ describe("signals API through the client", function()
       assert.are.equal(page.total, n)
       -- the pages were fetched with growing offsets in the body
       local offsets = {}
-      for _, r in ipairs(mock:requests()) do
-        if r.path == "/v1/contacts/search" then
-          offsets[#offsets + 1] = helper.body_of(r).offset or 0
-        end
+      for i, r in ipairs(mock:requests_to(nil, "/v1/contacts/search")) do
+        offsets[i] = helper.body_of(r).offset or 0
       end
       assert.are.equal(0, offsets[2])
       assert.are.equal(2, offsets[3])
