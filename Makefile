@@ -85,7 +85,7 @@ demo:
 TEST_LUAS  ?= $(if $(LUA_GIVEN),$(LUA),lua5.4 lua5.3 lua5.1 luajit)
 
 test:
-	@sh scripts/deps.sh base cli $(TEST_DEPS)
+	@sh scripts/deps.sh base cli tls $(TEST_DEPS)
 	@sh scripts/deps.sh $(HOST_DEPS) || echo "make test: host packages missing; their specs will be skipped"
 	@for lua in $(TEST_LUAS); do $(MAKE) --no-print-directory LUA=$$lua build || exit 1; done
 	@LUAS="$(TEST_LUAS)" sh scripts/run-specs.sh

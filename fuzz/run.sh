@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs libFuzzer harnesses one after the other, each for SECONDS, on a
 # corpus that keeps what earlier runs found (build/fuzz/corpus/<harness>),
-# seeded afresh from spec/fixtures/ by fuzz/seeds.lua. Crashes land in build/fuzz/crashes/<harness>/.
+# seeded afresh from spec/fixtures/ by fuzz/seeds.lua. Crashes land in
+# build/fuzz/crashes/<harness>/.
 # Usage (from the project root; `make fuzz` builds first):
 #   sh fuzz/run.sh SECONDS HARNESS...
 # Prints one line per harness: executions, crashes; fails if any crashed.

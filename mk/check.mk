@@ -24,7 +24,7 @@ ASAN_ENV       = LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) \
 .PHONY: check check-asan
 
 check:
-	@sh scripts/deps.sh base check tls
+	@sh scripts/deps.sh base cli check tls
 	@$(MAKE) --no-print-directory check-asan
 	@$(MAKE) --no-print-directory memcheck
 

@@ -495,7 +495,8 @@ describe("OpenResty: the cosocket transport", function()
     assert.are.equal("over verified TLS", res.body)
     local err = probe{ method = "GET", url = "https://127.0.0.1:" .. wrong_tls_port .. "/", timeout = 5 }[1].error
     assert.are.equal("network", err.kind)
-    assert.are.equal("SSL_CONNECT_ERROR", err.code)
+    assert.are.equal("PEER_FAILED_VERIFICATION", err.code)
+    assert.matches("certificate", err.message)
     assert.are.equal(false, err.connected)
   end)
 

@@ -90,6 +90,16 @@ describe("TLS", function()
     assert.matches("certificate", tostring(err))
   end)
 
+  it("does not retry a certificate that does not verify: the next attempt would meet it again", function()
+    local attempts = 0
+    local credits, err = client{ max_retries = 2,
+      on_request = function() attempts = attempts + 1 end }:get_credits()
+    assert.is_nil(credits)
+    assert.are.equal("PEER_FAILED_VERIFICATION", err.code)
+    assert.is_false(err.retryable)
+    assert.are.equal(1, attempts)
+  end)
+
   it("accepts it with ca_file", function()
     local credits, err = client{ ca_file = cert }:get_credits()
     assert.is_nil(err, err and tostring(err))

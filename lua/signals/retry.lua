@@ -11,13 +11,23 @@ local RETRIED_STATUSES = { [408] = true, [429] = true, [500] = true, [502] = tru
 local UNSAFE_METHODS = { POST = true, PATCH = true }
 local UNPROCESSED_STATUSES = { [429] = true, [503] = true }
 
+-- Transport failures that the next attempt would meet again: the same
+-- oversized body, the same certificate that does not verify, the same
+-- local TLS set-up that does not load. (SSL_CONNECT_ERROR is not here: a
+-- handshake cut short by the network may well succeed the next time.)
+local FINAL_TRANSPORT_CODES = {
+  RESPONSE_TOO_LARGE = true,
+  PEER_FAILED_VERIFICATION = true, SSL_ISSUER_ERROR = true, SSL_PINNEDPUBKEYNOTMATCH = true,
+  SSL_INVALIDCERTSTATUS = true, SSL_CACERT_BADFILE = true, SSL_CRL_BADFILE = true,
+  SSL_CERTPROBLEM = true, SSL_CLIENTCERT = true, SSL_CIPHER = true,
+}
+
 -- Whether the client retries after `err` (a plain error table, with the
 -- transport's `connected` flag for network and timeout errors).
 function retry.should_retry(err, method, retry_unsafe)
   local careful = UNSAFE_METHODS[method] and not retry_unsafe
   if err.kind == "network" or err.kind == "timeout" then
-    -- The same oversized body would come back again.
-    if err.code == "RESPONSE_TOO_LARGE" then return false end
+    if FINAL_TRANSPORT_CODES[err.code] then return false end
     return not careful or err.connected == false
   elseif err.kind == "http" then
     if careful then return UNPROCESSED_STATUSES[err.status] == true end

@@ -190,8 +190,11 @@ function Exchange:connect(url, connect_timeout)
     ok, problem = sock:sslhandshake(false, match(url.host, "^%[(.*)%]$") or url.host, true)
     if not ok then
       if problem == "timeout" then return nil, self:timeout_error() end
-      return nil, failure("network", "SSL_CONNECT_ERROR", format("TLS with %s failed: %s",
-        url.host, problem))
+      -- Named as libcurl names it, so that the retry policy knows a
+      -- certificate that does not verify will not verify next time either.
+      local code = find(problem, "certificate", 1, true) and "PEER_FAILED_VERIFICATION"
+        or "SSL_CONNECT_ERROR"
+      return nil, failure("network", code, format("TLS with %s failed: %s", url.host, problem))
     end
   end
   self.connected = true
