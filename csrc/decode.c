@@ -3,18 +3,20 @@
  * and pages. Bad input of any kind is `nil, message`, never an error: a
  * body is data from the network.
  */
+#include "body.h"
 #include "core.h"
 #include "doc.h"
 #include "json_lua.h"
 #include "object.h"
 #include "page.h"
 
-/* Parses argument 1. Returns the doc with its table on top of the stack,
- * or NULL with nil, message on top. */
+/* Parses argument 1 (a string, or a body the HTTP handle lends: body.h).
+ * Returns the doc with its table on top of the stack, or NULL with nil,
+ * message on top. */
 static sig_doc *parse_body(lua_State *L)
 {
     size_t len;
-    const char *body = lua_tolstring(L, 1, &len);
+    const char *body = sig_body_check(L, 1, &len);
     sig_doc *doc = sig_doc_parse(L, body, len);
 
     if (doc == NULL) {
@@ -40,7 +42,7 @@ static int decode(lua_State *L)
     int kind, doc_table;
     sig_doc *doc;
 
-    luaL_checkstring(L, 1);
+    sig_body_check(L, 1, NULL);
     kind = luaL_checkoption(L, 2, "object", sig_kind_names);
     lua_settop(L, 2);
     doc = parse_body(L);
@@ -75,7 +77,7 @@ static int decode_page(lua_State *L)
     int kind, doc_table;
     sig_doc *doc;
 
-    luaL_checkstring(L, 1);
+    sig_body_check(L, 1, NULL);
     kind = luaL_checkoption(L, 2, "object", sig_kind_names);
     req.has_limit = opt_number(L, 3, &req.limit);
     req.has_offset = opt_number(L, 4, &req.offset);
@@ -120,6 +122,7 @@ void sig_decode_register(lua_State *L)
         { NULL, NULL }
     };
 
+    sig_body_init(L);
     sig_doc_init(L);
     sig_json_init(L);
     sig_object_init(L);

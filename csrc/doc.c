@@ -10,9 +10,17 @@
 
 #define SIG_DOC_MT "signals.doc"
 
+/* The state's spare tree memory (json_tree.h): a userdata in the registry
+ * under this name, which frees it when the state closes. Finalizers still
+ * to run then find nothing kept, and nothing kept from then on. */
+#define SIG_SPARE "signals.spare"
+
+/* What a collected page's tree leaves for the next ones: a few pages. */
+#define SPARE_BYTES ((size_t)512 * 1024)
+
 static void free_tree(sig_doc *doc)
 {
-    sig_json_tree_free(&doc->tree);
+    sig_json_tree_free(&doc->tree, doc->spare);
     doc->root = NULL;
 }
 
@@ -40,10 +48,9 @@ void sig_doc_unhold(lua_State *L, int idx)
         free_tree(doc);
 }
 
-void sig_doc_check(lua_State *L, const sig_doc *doc)
+void sig_doc_raise_freed(lua_State *L)
 {
-    if (doc->root == NULL)
-        luaL_error(L, "signals object used after it was collected");
+    luaL_error(L, "signals object used after it was collected");
 }
 
 void *sig_doc_newuserdata(lua_State *L, size_t size, int t, sig_doc **doc)
@@ -64,50 +71,75 @@ void sig_doc_push_table(lua_State *L, int ud)
     lua_getiuservalue(L, ud, 1);
 }
 
-int sig_cache_get(lua_State *L, int ud, const void *key)
+void sig_cache_push(lua_State *L, int ud, int slot)
 {
     lua_getiuservalue(L, ud, 1);
-    lua_pushlightuserdata(L, (void *)key);
-    lua_rawget(L, -2);
+    lua_rawgeti(L, -1, slot);
     lua_remove(L, -2);
-    if (!lua_isnil(L, -1))
-        return 1;
-    lua_pop(L, 1);
-    return 0;
 }
 
-void sig_cache_set(lua_State *L, int ud, const void *key)
+int sig_cache_add(lua_State *L, int ud, sig_doc *doc)
 {
+    int slot = ++doc->slots;
+
     lua_getiuservalue(L, ud, 1);
-    lua_pushlightuserdata(L, (void *)key);
-    lua_pushvalue(L, -3);
-    lua_rawset(L, -3);
+    lua_pushvalue(L, -2);
+    lua_rawseti(L, -2, slot);
     lua_pop(L, 1);
+    return slot;
+}
+
+static int spare_gc(lua_State *L)
+{
+    sig_json_spare_free(lua_touserdata(L, 1));
+    return 0;
 }
 
 void sig_doc_init(lua_State *L)
 {
+    sig_json_spare *spare;
+
     luaL_newmetatable(L, SIG_DOC_MT);
     lua_pushcfunction(L, holder_gc);
     lua_setfield(L, -2, "__gc");
     lua_pop(L, 1);
+    /* One per state for good: the docs made before the module was opened
+     * again (a test runner unloads modules between files) point to it. */
+    lua_getfield(L, LUA_REGISTRYINDEX, SIG_SPARE);
+    if (!lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_pop(L, 1);
+    spare = lua_newuserdatauv(L, sizeof *spare, 0);
+    memset(spare, 0, sizeof *spare);
+    spare->limit = SPARE_BYTES;
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, spare_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, LUA_REGISTRYINDEX, SIG_SPARE);
 }
 
 /*
  * The tree lives outside Lua's allocator, so the collector cannot see it
  * grow: a loop of decodes that allocates little in Lua would let trees
- * pile up between cycles. So the text's size (a third to a quarter of the
- * tree's) is accounted as if allocated in Lua: enough for a tree to be
- * freed within a cycle or two of its last object, where its whole size
- * would make the collector run about twice as often (every cycle marks
- * the program's whole heap) for memory it cannot free any sooner. Skipped
+ * pile up between cycles. So twice the text's size (about half the
+ * tree's: the text and a 64-byte node for every 20 bytes or so of it) is
+ * accounted as if allocated in Lua, here: enough for a tree to be freed
+ * within a cycle or two of its last object, and for the collection that
+ * comes due to come mostly at a decode, when the page read before it is
+ * garbage. One that comes while a page is being read marks all of it and
+ * keeps it a generation longer: with the text's size alone most came that
+ * way, and a 25-signal page read whole cost 3% more; with the tree's
+ * whole size, young collections turn into full ones as often. Skipped
  * when the program stopped the collector, and on plain 5.1, which cannot
  * tell whether it did.
  */
 static void pace_collector(lua_State *L, size_t len)
 {
 #ifdef LUA_GCISRUNNING
-    size_t kib = len / 1024;
+    size_t kib = len / 512;
     if (kib > 0 && lua_gc(L, LUA_GCISRUNNING, 0))
         lua_gc(L, LUA_GCSTEP, kib > (size_t)0x7fffffff ? 0x7fffffff : (int)kib);
 #else
@@ -124,21 +156,34 @@ static void push_at(lua_State *L, const char *what, size_t at)
     lua_pushfstring(L, "%s at byte %s", what, position);
 }
 
+/* Room in a doc's table for the tables converted from a tree of that many
+ * objects and arrays (doc.h): grown one entry at a time, the table would be
+ * resized at every power of two. Only table fields read through objects and
+ * pages are cached (a signal's answer and sources, not what is inside
+ * them): about one in three at most. */
+static int cache_size(size_t containers)
+{
+    size_t n = containers / 3;
+    return n > 1024 ? 1024 : (int)n;
+}
+
 sig_doc *sig_doc_parse(lua_State *L, const char *body, size_t len)
 {
     sig_doc *doc;
     size_t at = 0;
 
-    lua_createtable(L, 1, 0);
     doc = lua_newuserdatauv(L, sizeof *doc, 0);
     memset(doc, 0, sizeof *doc);
+    doc->slots = 1;
     luaL_setmetatable(L, SIG_DOC_MT);
-    lua_rawseti(L, -2, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, SIG_SPARE);
+    doc->spare = lua_touserdata(L, -1);
+    lua_pop(L, 1);
     if (len == 0) {
         lua_pushliteral(L, "empty body");
         goto fail;
     }
-    switch (sig_json_parse(&doc->tree, body, len, &at)) {
+    switch (sig_json_parse(&doc->tree, doc->spare, body, len, &at)) {
     case SIG_JSON_OK:
         break;
     case SIG_JSON_INVALID:
@@ -152,6 +197,9 @@ sig_doc *sig_doc_parse(lua_State *L, const char *body, size_t len)
         luaL_error(L, "not enough memory");
     }
     doc->root = doc->tree.root;
+    lua_createtable(L, 1 + cache_size(doc->tree.containers), 0);
+    lua_insert(L, -2);
+    lua_rawseti(L, -2, 1);
     pace_collector(L, len);
     return doc;
 

@@ -25,13 +25,15 @@
 typedef struct sig_doc {
     cJSON *root;        /* tree.root; NULL once the tree is freed */
     sig_json_tree tree;
+    sig_json_spare *spare; /* the state's, where the tree's memory goes back */
     int used;           /* an object or page was made from it */
+    int slots;          /* taken in the doc's table (the holder's included) */
 } sig_doc;
 
 void sig_doc_init(lua_State *L);
 
 /*
- * Parses body[0..len) (a Lua string: it is followed by a NUL) as one JSON
+ * Parses body[0..len) (followed by a NUL, as a Lua string is) as one JSON
  * value followed by nothing but whitespace. On success pushes the doc's
  * table and returns the doc; on failure pushes an error message and
  * returns NULL.
@@ -50,14 +52,26 @@ void *sig_doc_newuserdata(lua_State *L, size_t size, int t, sig_doc **doc);
 /* Pushes the doc's table of the userdata at ud (made by sig_doc_newuserdata). */
 void sig_doc_push_table(lua_State *L, int ud);
 
-/* Pushes the value the doc of the userdata at ud caches under key and
- * returns 1, or pushes nothing and returns 0. */
-int sig_cache_get(lua_State *L, int ud, const void *key);
-/* Caches the value on top of the stack under key, leaving it on top. */
-void sig_cache_set(lua_State *L, int ud, const void *key);
+/*
+ * Tables converted from the tree are cached in the doc's table, so that a
+ * table field is the same table on every read: in its array part, under a
+ * slot (an integer above 1, [1] being the holder) that a node of the tree
+ * keeps in its valueint, which cJSON leaves unused in objects and arrays.
+ */
+/* Pushes the value cached in slot for the userdata at ud. */
+void sig_cache_push(lua_State *L, int ud, int slot);
+/* Caches the value on top of the stack (left there) for the userdata at
+ * ud, made from doc; returns its slot. */
+int sig_cache_add(lua_State *L, int ud, sig_doc *doc);
 
 /* Raises unless the doc's tree is still there: an object reached from
  * another finalizer after its doc's was run. */
-void sig_doc_check(lua_State *L, const sig_doc *doc);
+void sig_doc_raise_freed(lua_State *L);
+
+static inline void sig_doc_check(lua_State *L, const sig_doc *doc)
+{
+    if (doc->root == NULL)
+        sig_doc_raise_freed(L);
+}
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "body.h"
 #include "http.h"
 
 #define DEFAULT_MAX_RESPONSE ((size_t)32 * 1024 * 1024)
@@ -44,21 +45,24 @@ static void init_curl(void)
     curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static void reset_request_state(struct sig_transfer *t)
-{
-    curl_slist_free_all(t->request_headers);
-    t->request_headers = NULL;
-    t->aborted = SIG_ABORT_NONE;
-    t->connected = 0;
-    t->errbuf[0] = '\0';
-    t->line.len = t->body.len = t->headers.len = 0;
-}
-
 static void trim_buffer(struct sig_buf *b)
 {
     if (b->cap > KEEP_BUFFER_BYTES)
         sig_buf_free(b);
     b->len = 0;
+}
+
+/* Before a request: the buffers are emptied (the body's loan ends). */
+static void reset_request_state(struct sig_transfer *t)
+{
+    t->serial++;
+    t->aborted = SIG_ABORT_NONE;
+    t->connected = 0;
+    t->errbuf[0] = '\0';
+    t->line.len = 0;
+    trim_buffer(&t->body);
+    trim_buffer(&t->headers);
+    t->header_count = 0;
 }
 
 /* ---- libcurl callbacks ------------------------------------------------ */
@@ -96,6 +100,7 @@ static size_t on_header(char *data, size_t size, size_t count, void *ud)
         len--;
     if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
         t->headers.len = 0;
+        t->header_count = 0;
         return n;
     }
     colon = memchr(data, ':', len);
@@ -124,6 +129,7 @@ static size_t on_header(char *data, size_t size, size_t count, void *ud)
     memcpy(t->headers.data + t->headers.len, value, len);
     t->headers.len += len;
     t->headers.data[t->headers.len++] = '\0';
+    t->header_count++;
     return n;
 }
 
@@ -148,8 +154,7 @@ static int on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_por
             return rc_;              \
     } while (0)
 
-/* What every request gets; re-applied after each curl_easy_reset, which
- * clears options but keeps the connection cache. */
+/* What every request gets, set once per easy handle. */
 static CURLcode set_handle_options(struct sig_transfer *t)
 {
     CURL *c = t->curl;
@@ -179,6 +184,14 @@ static CURLcode set_handle_options(struct sig_transfer *t)
         TRY(curl_easy_setopt(c, CURLOPT_CAPATH, t->config->ca_path));
     if (t->config->proxy != NULL)
         TRY(curl_easy_setopt(c, CURLOPT_PROXY, t->config->proxy));
+    /* No 100-continue round trip, and no form Content-Type that libcurl
+     * would add to any request with a body: a caller's own headers still go
+     * out, an entry without a value only suppresses libcurl's default. The
+     * request's own headers follow these two (build_headers). */
+    t->request_headers = curl_slist_append(NULL, "Expect:");
+    if (t->request_headers == NULL || curl_slist_append(t->request_headers, "Content-Type:") == NULL)
+        return CURLE_OUT_OF_MEMORY;
+    TRY(curl_easy_setopt(c, CURLOPT_HTTPHEADER, t->request_headers));
     return CURLE_OK;
 }
 
@@ -190,25 +203,41 @@ static long milliseconds(double seconds)
     return ms >= 2147483647.0 ? 2147483647L : (long)ms;
 }
 
+/* The request's own options, set where they differ from what the last
+ * request left (0 ms is libcurl's default for both timeouts: none for the
+ * total, its built-in one for the connect phase). */
 static CURLcode set_request_options(struct sig_transfer *t, const struct request *r)
 {
     CURL *c = t->curl;
     int is_get = strcmp(r->method, "GET") == 0;
+    const char *custom = strcmp(r->method, "POST") != 0 && !(is_get && r->body == NULL) ? r->method : "";
+    long timeout_ms = r->timeout > 0 ? milliseconds(r->timeout) : 0;
+    long connect_timeout_ms = r->connect_timeout > 0 ? milliseconds(r->connect_timeout) : 0;
 
     TRY(curl_easy_setopt(c, CURLOPT_URL, r->url));
-    TRY(curl_easy_setopt(c, CURLOPT_HTTPHEADER, t->request_headers));
     if (r->body != NULL || !is_get) {
         /* POST, PUT, PATCH and DELETE carry the body (or an empty one, so
          * that Content-Length: 0 is sent). */
         TRY(curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len));
         TRY(curl_easy_setopt(c, CURLOPT_COPYPOSTFIELDS, r->body != NULL ? r->body : ""));
+        t->sent_body = 1;
+    } else if (t->sent_body) {
+        TRY(curl_easy_setopt(c, CURLOPT_HTTPGET, 1L));
+        t->sent_body = 0;
     }
-    if (strcmp(r->method, "POST") != 0 && !(is_get && r->body == NULL))
-        TRY(curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, r->method));
-    if (r->timeout > 0)
-        TRY(curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, milliseconds(r->timeout)));
-    if (r->connect_timeout > 0)
-        TRY(curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, milliseconds(r->connect_timeout)));
+    if (strcmp(custom, t->custom_method) != 0) {
+        TRY(curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, *custom != '\0' ? custom : NULL));
+        /* One of read_request's methods: it fits. */
+        strcpy(t->custom_method, custom);
+    }
+    if (timeout_ms != t->timeout_ms) {
+        TRY(curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms));
+        t->timeout_ms = timeout_ms;
+    }
+    if (connect_timeout_ms != t->connect_timeout_ms) {
+        TRY(curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms));
+        t->connect_timeout_ms = connect_timeout_ms;
+    }
     return CURLE_OK;
 }
 
@@ -319,104 +348,136 @@ static int push_curl_error(lua_State *L, struct sig_transfer *t, CURLcode rc)
     return push_error(L, "network", name, message, t->connected);
 }
 
-static int push_response(lua_State *L, struct sig_transfer *t)
+/* The headers table: names are pushed once, each looked up and set raw. */
+static void push_headers(lua_State *L, const struct sig_transfer *t)
+{
+    size_t i = 0;
+
+    lua_createtable(L, 0, t->header_count);
+    while (i < t->headers.len) {
+        const char *name = t->headers.data + i;
+        size_t name_len = strlen(name);
+        const char *value = name + name_len + 1;
+        size_t value_len = strlen(value);
+
+        i = (size_t)(value - t->headers.data) + value_len + 1;
+        lua_pushlstring(L, name, name_len);
+        lua_pushvalue(L, -1);
+        lua_rawget(L, -3);
+        /* An empty repetition is an empty list element (RFC 9110 §5.6.1):
+         * joined, it would leave "3, " where a reader expects "3". */
+        if (lua_isnil(L, -1) || lua_rawlen(L, -1) == 0) {
+            lua_pop(L, 1);
+            lua_pushlstring(L, value, value_len);
+        } else if (value_len > 0) {
+            lua_pushliteral(L, ", ");
+            lua_pushlstring(L, value, value_len);
+            lua_concat(L, 3);
+        }
+        lua_rawset(L, -3);
+    }
+}
+
+static int push_response(lua_State *L, struct sig_transfer *t, int lender)
 {
     long status = 0;
-    size_t i = 0;
 
     curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
     lua_createtable(L, 0, 3);
     lua_pushinteger(L, (lua_Integer)status);
     lua_setfield(L, -2, "status");
-    lua_newtable(L);
-    while (i < t->headers.len) {
-        const char *name = t->headers.data + i;
-        const char *value = name + strlen(name) + 1;
-
-        i = (size_t)(value - t->headers.data) + strlen(value) + 1;
-        lua_getfield(L, -1, name);
-        /* An empty repetition is an empty list element (RFC 9110 §5.6.1):
-         * joined, it would leave "3, " where a reader expects "3". */
-        if (lua_isnil(L, -1) || lua_rawlen(L, -1) == 0) {
-            lua_pop(L, 1);
-            lua_pushstring(L, value);
-        } else if (*value != '\0') {
-            lua_pushliteral(L, ", ");
-            lua_pushstring(L, value);
-            lua_concat(L, 3);
-        }
-        lua_setfield(L, -2, name);
-    }
+    push_headers(L, t);
     lua_setfield(L, -2, "headers");
-    lua_pushlstring(L, t->body.data != NULL ? t->body.data : "", t->body.len);
-    lua_setfield(L, -2, "body");
+    if (lender != 0) {
+        /* A view needs the NUL a Lua string would have after the bytes. */
+        if (!sig_buf_reserve(&t->body, 1))
+            luaL_error(L, "not enough memory");
+        t->body.data[t->body.len] = '\0';
+        sig_body_push(L, &t->body, &t->serial, lender);
+        lua_setfield(L, -2, "payload");
+    } else {
+        lua_pushlstring(L, t->body.data != NULL ? t->body.data : "", t->body.len);
+        lua_setfield(L, -2, "body");
+    }
     return 1;
 }
 
 /* ---- reading the request ---------------------------------------------- */
 
 /* Whether s[0..n) holds one of `bytes` or a NUL (the terminator of
- * `bytes` is searched too). */
+ * `bytes` is searched too). Every request's URL and headers go through
+ * it: a set of the bytes is made once rather than `bytes` searched for
+ * each byte of s. */
 static int has_byte(const char *s, size_t n, const char *bytes)
 {
+    unsigned char set[256] = { 1 }; /* NUL */
     size_t i;
 
+    for (; *bytes != '\0'; bytes++)
+        set[(unsigned char)*bytes] = 1;
     for (i = 0; i < n; i++)
-        if (memchr(bytes, s[i], strlen(bytes) + 1) != NULL)
+        if (set[(unsigned char)s[i]])
             return 1;
     return 0;
 }
 
-/* Builds t->request_headers from req.headers (at idx, may be nil). NULL on
- * success, else why the headers were refused. Values never appear in the
+/* Formats the header at the top of the stack (name below value) into
+ * t->line; NULL, or why the header is refused. Values never appear in the
  * reason: one of them is the API key. */
+static const char *header_line(lua_State *L, struct sig_transfer *t)
+{
+    size_t name_len, value_len;
+    const char *name, *value;
+
+    if (lua_type(L, -2) != LUA_TSTRING)
+        return "header names must be strings";
+    if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER)
+        return "header values must be strings";
+    name = lua_tolstring(L, -2, &name_len);
+    value = lua_tolstring(L, -1, &value_len);
+    /* CR, LF or NUL would let a caller end the header early and add
+     * their own; a name must also be a token (no ':', no spaces). */
+    if (name_len == 0 || has_byte(name, name_len, "\r\n: \t"))
+        return "invalid header name";
+    if (has_byte(value, value_len, "\r\n"))
+        return "header value contains CR, LF or NUL";
+    /* libcurl reads "Name:" as "remove Name" and "Name;" as empty. */
+    t->line.len = 0;
+    if (!sig_buf_add(&t->line, name, name_len)
+        || !sig_buf_add(&t->line, value_len > 0 ? ": " : ";", value_len > 0 ? 2 : 1)
+        || !sig_buf_add(&t->line, value, value_len) || !sig_buf_addc(&t->line, '\0'))
+        return "not enough memory";
+    return NULL;
+}
+
+/* Brings the entries of t->request_headers after its two fixed ones in
+ * line with req.headers (at idx, may be nil), replacing only those that
+ * differ from the last request's. NULL on success, else why the headers
+ * were refused. */
 static const char *build_headers(lua_State *L, struct sig_transfer *t, int idx)
 {
-    struct curl_slist *list;
+    struct curl_slist *last = t->request_headers->next; /* the last one kept */
+    const char *problem;
 
-    /* No 100-continue round trip, and no form Content-Type that libcurl
-     * would add to any request with a body: a caller's own headers still go
-     * out, an entry without a value only suppresses libcurl's default. */
-    list = curl_slist_append(NULL, "Expect:");
-    if (list == NULL)
-        return "not enough memory";
-    t->request_headers = list;
-    list = curl_slist_append(list, "Content-Type:");
-    if (list == NULL)
-        return "not enough memory";
-    if (lua_isnil(L, idx))
-        return NULL;
-    if (!lua_istable(L, idx))
-        return "headers must be a table";
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        size_t name_len, value_len;
-        const char *name, *value;
-
-        if (lua_type(L, -2) != LUA_TSTRING)
-            return "header names must be strings";
-        if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER)
-            return "header values must be strings";
-        name = lua_tolstring(L, -2, &name_len);
-        value = lua_tolstring(L, -1, &value_len);
-        /* CR, LF or NUL would let a caller end the header early and add
-         * their own; a name must also be a token (no ':', no spaces). */
-        if (name_len == 0 || has_byte(name, name_len, "\r\n: \t"))
-            return "invalid header name";
-        if (has_byte(value, value_len, "\r\n"))
-            return "header value contains CR, LF or NUL";
-        /* libcurl reads "Name:" as "remove Name" and "Name;" as empty. */
-        t->line.len = 0;
-        if (!sig_buf_add(&t->line, name, name_len)
-            || !sig_buf_add(&t->line, value_len > 0 ? ": " : ";", value_len > 0 ? 2 : 1)
-            || !sig_buf_add(&t->line, value, value_len) || !sig_buf_addc(&t->line, '\0'))
-            return "not enough memory";
-        list = curl_slist_append(t->request_headers, t->line.data);
-        if (list == NULL)
-            return "not enough memory";
-        t->request_headers = list;
-        lua_pop(L, 1);
+    if (!lua_isnil(L, idx)) {
+        if (!lua_istable(L, idx))
+            return "headers must be a table";
+        lua_pushnil(L);
+        while (lua_next(L, idx)) {
+            if ((problem = header_line(L, t)) != NULL)
+                return problem;
+            if (last->next == NULL || strcmp(last->next->data, t->line.data) != 0) {
+                curl_slist_free_all(last->next);
+                last->next = NULL;
+                if (curl_slist_append(last, t->line.data) == NULL)
+                    return "not enough memory";
+            }
+            last = last->next;
+            lua_pop(L, 1);
+        }
     }
+    curl_slist_free_all(last->next);
+    last->next = NULL;
     return NULL;
 }
 
@@ -489,23 +550,28 @@ CURLcode sig_transfer_setup(lua_State *L, struct sig_transfer *t, int idx, const
     }
     t->timeout = r.timeout;
     t->connect_timeout = r.connect_timeout;
-    curl_easy_reset(t->curl);
-    rc = set_handle_options(t);
-    if (rc == CURLE_OK)
-        rc = set_request_options(t, &r);
+    rc = set_request_options(t, &r);
     lua_settop(L, top);
     return rc;
 }
 
-int sig_transfer_result(lua_State *L, struct sig_transfer *t, CURLcode rc)
+int sig_transfer_result(lua_State *L, struct sig_transfer *t, CURLcode rc, int lender)
 {
-    int nret = rc == CURLE_OK ? push_response(L, t) : push_curl_error(L, t, rc);
+    int nret = rc == CURLE_OK ? push_response(L, t, lender) : push_curl_error(L, t, rc);
 
-    curl_slist_free_all(t->request_headers);
-    t->request_headers = NULL;
-    trim_buffer(&t->body);
-    trim_buffer(&t->headers);
+    /* A lent body stays until the next request (reset_request_state). */
+    if (lender == 0 || rc != CURLE_OK) {
+        trim_buffer(&t->body);
+        trim_buffer(&t->headers);
+    }
     return nret;
+}
+
+CURLcode sig_transfer_open(struct sig_transfer *t, const struct sig_http_config *config)
+{
+    t->config = config;
+    t->curl = curl_easy_init();
+    return t->curl != NULL ? set_handle_options(t) : CURLE_FAILED_INIT;
 }
 
 void sig_transfer_release(struct sig_transfer *t)
@@ -513,7 +579,9 @@ void sig_transfer_release(struct sig_transfer *t)
     if (t->curl != NULL)
         curl_easy_cleanup(t->curl);
     t->curl = NULL;
-    reset_request_state(t);
+    curl_slist_free_all(t->request_headers);
+    t->request_headers = NULL;
+    t->serial++;
     sig_buf_free(&t->line);
     sig_buf_free(&t->body);
     sig_buf_free(&t->headers);
@@ -611,7 +679,8 @@ static struct http *check_http(lua_State *L)
     return (struct http *)luaL_checkudata(L, 1, SIG_HTTP_MT);
 }
 
-static int l_request(lua_State *L)
+/* One request; the body is lent (body.h) when lend is set. */
+static int perform(lua_State *L, int lend)
 {
     struct http *h = check_http(L);
     const char *refused;
@@ -626,7 +695,18 @@ static int l_request(lua_State *L)
         return sig_http_refuse(L, refused);
     if (rc == CURLE_OK)
         rc = curl_easy_perform(h->transfer.curl);
-    return sig_transfer_result(L, &h->transfer, rc);
+    return sig_transfer_result(L, &h->transfer, rc, lend ? 1 : 0);
+}
+
+static int l_request(lua_State *L)
+{
+    return perform(L, 0);
+}
+
+/* h:fetch(req): h:request, with res.payload in place of res.body. */
+static int l_fetch(lua_State *L)
+{
+    return perform(L, 1);
 }
 
 /* close, __gc and __close: safe to call any number of times. */
@@ -651,10 +731,10 @@ static int l_http(lua_State *L)
 {
     struct http *h = sig_http_handle_new(L, sizeof *h, SIG_HTTP_MT, offsetof(struct http, config));
 
-    h->transfer.config = &h->config;
-    h->transfer.curl = curl_easy_init();
-    if (h->transfer.curl == NULL)
-        return luaL_error(L, "curl_easy_init failed");
+    CURLcode rc = sig_transfer_open(&h->transfer, &h->config);
+
+    if (rc != CURLE_OK)
+        return luaL_error(L, "cannot make a libcurl handle: %s", curl_easy_strerror(rc));
     return 1;
 }
 
@@ -675,6 +755,7 @@ void sig_http_register(lua_State *L)
 {
     static const luaL_Reg methods[] = {
         { "request", l_request },
+        { "fetch", l_fetch },
         { "close", l_close },
         { NULL, NULL },
     };

@@ -28,13 +28,23 @@ enum sig_abort_reason { SIG_ABORT_NONE, SIG_ABORT_TOO_LARGE, SIG_ABORT_NO_MEMORY
 struct sig_transfer {
     CURL *curl;
     const struct sig_http_config *config;
+    /* Two fixed entries, then one per request header: kept from one
+     * request to the next, which mostly sends the same headers. */
     struct curl_slist *request_headers;
     struct sig_buf line;    /* one request header line being formatted */
-    struct sig_buf body;    /* the response body */
+    struct sig_buf body;    /* the response body, followed by a NUL */
     struct sig_buf headers; /* the final response's headers: "name\0value\0"... */
+    int header_count;       /* pairs in headers */
+    unsigned long serial;   /* bumped when body is reused or freed: ends its loans (body.h) */
     int connected;          /* the request was about to be sent: set by on_prereq */
     enum sig_abort_reason aborted;
     double timeout, connect_timeout; /* the request's, for timeout messages */
+    /* The options the last request left on the handle: a request sets only
+     * those that differ (curl_easy_reset and setting every option again
+     * cost as much as a tenth of libcurl's whole exchange). */
+    int sent_body;
+    char custom_method[8];
+    long timeout_ms, connect_timeout_ms;
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -46,6 +56,10 @@ struct sig_transfer {
 void *sig_http_handle_new(lua_State *L, size_t size, const char *metatable, size_t config_offset);
 void sig_http_config_free(struct sig_http_config *c);
 
+/* Makes t's easy handle with the options every request gets (config is
+ * kept, not copied). CURLE_OK, or why not: t is then to be released. */
+CURLcode sig_transfer_open(struct sig_transfer *t, const struct sig_http_config *config);
+
 /* Prepares t's easy handle for the request table at idx. *refused is NULL,
  * or why the request is refused before sending (push it with
  * sig_http_refuse). Otherwise a code other than CURLE_OK is a failure to
@@ -54,8 +68,10 @@ void sig_http_config_free(struct sig_http_config *c);
 CURLcode sig_transfer_setup(lua_State *L, struct sig_transfer *t, int idx, const char **refused);
 
 /* Pushes `res`, or nil and the error table, for a transfer that ended with
- * rc; returns the number of values pushed. */
-int sig_transfer_result(lua_State *L, struct sig_transfer *t, CURLcode rc);
+ * rc; returns the number of values pushed. With lender (the stack index of
+ * the userdata holding t) other than 0, res.body is left out and
+ * res.payload is the body lent (body.h) until t's next request. */
+int sig_transfer_result(lua_State *L, struct sig_transfer *t, CURLcode rc, int lender);
 
 /* Frees the easy handle and the buffers; idempotent. */
 void sig_transfer_release(struct sig_transfer *t);

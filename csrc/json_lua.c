@@ -86,24 +86,24 @@ static void push_array(lua_State *L, const cJSON *array)
     }
 }
 
+/* Members are set last to first, so that of duplicate keys the first is
+ * set last and stays, without a lookup before every member (cJSON links
+ * the first child's prev to the last one). */
 static void push_object(lua_State *L, const cJSON *object)
 {
-    const cJSON *child;
+    const cJSON *first = object->child, *child;
 
     check_stack(L);
     lua_createtable(L, 0, cJSON_GetArraySize(object));
-    cJSON_ArrayForEach(child, object) {
+    if (first == NULL)
+        return;
+    child = first;
+    do {
+        child = child->prev;
         push_c_string(L, child->string);
-        lua_pushvalue(L, -1);
-        lua_rawget(L, -3);
-        if (!lua_isnil(L, -1)) {
-            lua_pop(L, 2); /* a duplicate key: the first one stays */
-            continue;
-        }
-        lua_pop(L, 1);
         sig_json_push(L, child);
         lua_rawset(L, -3);
-    }
+    } while (child != first);
 }
 
 void sig_json_push(lua_State *L, const cJSON *item)

@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#endif
+
 #include "json_tree.h"
 
 struct sig_json_block {
@@ -26,10 +30,41 @@ struct sig_json_block {
 
 struct parser {
     sig_json_tree *tree;
+    sig_json_spare *spare;
     size_t next_cap;
     const char *end; /* of the text, where its NUL is */
     char *w;         /* where the next string goes in tree->text */
 };
+
+static size_t block_bytes(const struct sig_json_block *b)
+{
+    return sizeof *b + b->cap * sizeof(cJSON);
+}
+
+/* A block of at least cap nodes, empty: the first spare one large enough,
+ * else a new one of cap nodes; NULL when memory is exhausted. */
+static struct sig_json_block *new_block(sig_json_spare *spare, size_t cap)
+{
+    struct sig_json_block **link, *b;
+
+    for (link = spare != NULL ? &spare->blocks : NULL; link != NULL && *link != NULL; link = &(*link)->next) {
+        if ((*link)->cap >= cap) {
+            b = *link;
+            *link = b->next;
+            spare->bytes -= block_bytes(b);
+            b->used = 0;
+            return b;
+        }
+    }
+    if (cap > (SIZE_MAX - sizeof *b) / sizeof(cJSON))
+        return NULL;
+    b = malloc(sizeof *b + cap * sizeof(cJSON));
+    if (b != NULL) {
+        b->used = 0;
+        b->cap = cap;
+    }
+    return b;
+}
 
 /* A zeroed node (cJSON_Invalid until its type is set). */
 static cJSON *new_node(struct parser *ps)
@@ -38,17 +73,12 @@ static cJSON *new_node(struct parser *ps)
     cJSON *node;
 
     if (b == NULL || b->used == b->cap) {
-        size_t cap = ps->next_cap;
-        if (cap > (SIZE_MAX - sizeof *b) / sizeof(cJSON))
-            return NULL;
-        b = malloc(sizeof *b + cap * sizeof(cJSON));
+        b = new_block(ps->spare, ps->next_cap);
         if (b == NULL)
             return NULL;
         b->next = ps->tree->blocks;
-        b->used = 0;
-        b->cap = cap;
         ps->tree->blocks = b;
-        ps->next_cap = cap * 2;
+        ps->next_cap *= 2;
     }
     node = &b->nodes[b->used++];
     memset(node, 0, sizeof *node);
@@ -139,41 +169,74 @@ static const char *unescape(const char *r, char **w, const char *end)
 }
 
 /*
+ * Strings are scanned and copied 16 bytes at a time: most are short (keys,
+ * ids, enums), and for them calls of libc's memchr and memcpy cost more
+ * than their bytes. SSE2 is part of every x86-64; elsewhere the same is
+ * done a byte at a time.
+ */
+#define CHUNK 16
+
+/* Copies the CHUNK bytes at p to w; returns how many come before the
+ * first '"' or '\\' among them (CHUNK if none does). */
+static unsigned copy_chunk(const char *p, char *w)
+{
+#if defined(__SSE2__) && defined(__GNUC__)
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    unsigned special = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+        _mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+
+    _mm_storeu_si128((__m128i *)(void *)w, v);
+    return special != 0 ? (unsigned)__builtin_ctz(special) : CHUNK;
+#else
+    unsigned n = 0;
+
+    memcpy(w, p, CHUNK);
+    while (n < CHUNK && p[n] != '"' && p[n] != '\\')
+        n++;
+    return n;
+#endif
+}
+
+/*
  * The string whose content starts at p (after the opening quote), copied
  * unescaped and NUL-terminated into the tree's buffer. Returns the byte
- * after the closing quote, or NULL with *at set. libc's memchr finds the
- * quote and any escape before it faster than a loop over the bytes could.
- * A NUL inside the string is kept, as cJSON did (it ends the C string).
+ * after the closing quote, or NULL with *at set. A NUL inside the string
+ * is kept, as cJSON did (it ends the C string). Chunks are copied whole,
+ * bytes after the string's end included: the copy is shorter than the
+ * text read (see sig_json_parse), so they land where the buffer has room
+ * and later strings overwrite them.
  */
 static const char *parse_string(struct parser *ps, const char *p, char **out, const char **at)
 {
-    const char *end = ps->end, *quote = p - 1, *escape; /* the opening quote */
+    const char *end = ps->end;
     char *w = ps->w;
 
     *out = w;
     for (;;) {
-        /* Searched again only once passed (the first time, or when an
-         * escape consumed it: \"), so that each byte is looked at a bounded
-         * number of times however many escapes. */
-        if (quote < p && (quote = memchr(p, '"', (size_t)(end - p))) == NULL) {
-            *at = end;
-            return NULL;
+        if (end - p >= CHUNK) {
+            unsigned n = copy_chunk(p, w);
+
+            p += n;
+            w += n;
+            if (n == CHUNK)
+                continue;
+        } else {
+            while (p < end && *p != '"' && *p != '\\')
+                *w++ = *p++;
+            if (p == end) {
+                *at = end;
+                return NULL;
+            }
         }
-        escape = memchr(p, '\\', (size_t)(quote - p));
-        if (escape == NULL) {
-            memcpy(w, p, (size_t)(quote - p));
-            w += quote - p;
+        if (*p == '"') {
             *w++ = '\0';
             ps->w = w;
-            return quote + 1;
+            return p + 1;
         }
-        memcpy(w, p, (size_t)(escape - p));
-        w += escape - p;
-        p = unescape(escape, &w, end);
-        if (p == NULL) {
-            *at = escape;
+        *at = p;
+        p = unescape(p, &w, end);
+        if (p == NULL)
             return NULL;
-        }
     }
 }
 
@@ -313,7 +376,8 @@ static const char *skip_space(const char *p)
     return p;
 }
 
-enum sig_json_status sig_json_parse(sig_json_tree *tree, const char *text, size_t len, size_t *at)
+enum sig_json_status sig_json_parse(sig_json_tree *tree, sig_json_spare *spare, const char *text,
+                                    size_t len, size_t *at)
 {
     cJSON *stack[CJSON_NESTING_LIMIT];
     int depth = 0;
@@ -323,10 +387,15 @@ enum sig_json_status sig_json_parse(sig_json_tree *tree, const char *text, size_
     cJSON *node;
 
     /* Every string's copy and terminator fit in the bytes of its quoted
-     * text, and a number's scratch in what is left of the text. */
-    if (len == SIZE_MAX || (tree->text = malloc(len + 1)) == NULL)
+     * text, so the copy never gets ahead of the text: a whole chunk written
+     * at the copy's end stays within the text's length as long as one can
+     * be read at the text's. A number's scratch fits in what is left. */
+    if (len == SIZE_MAX || (tree->text_block = new_block(spare, len / sizeof(cJSON) + 1)) == NULL)
         return SIG_JSON_NO_MEMORY;
+    tree->text_block->next = NULL;
+    tree->text = (char *)tree->text_block->nodes;
     ps.tree = tree;
+    ps.spare = spare;
     ps.end = text + len;
     ps.w = tree->text;
     ps.next_cap = len / TEXT_BYTES_PER_NODE + MIN_BLOCK_NODES;
@@ -343,6 +412,7 @@ value:
         if (depth == CJSON_NESTING_LIMIT)
             goto invalid;
         node->type = *p == '{' ? cJSON_Object : cJSON_Array;
+        tree->containers++;
         place(tree, stack, depth, node, key);
         stack[depth++] = node;
         p = skip_space(p + 1);
@@ -426,17 +496,38 @@ invalid:
     return SIG_JSON_INVALID;
 }
 
-void sig_json_tree_free(sig_json_tree *tree)
+/* Gives the blocks of list to spare, or frees those that do not fit. */
+static void release_blocks(struct sig_json_block *list, sig_json_spare *spare)
 {
-    struct sig_json_block *b = tree->blocks;
+    while (list != NULL) {
+        struct sig_json_block *b = list;
 
-    while (b != NULL) {
-        struct sig_json_block *next = b->next;
-        free(b);
-        b = next;
+        list = b->next;
+        if (spare != NULL && block_bytes(b) <= spare->limit - spare->bytes) {
+            b->next = spare->blocks;
+            spare->blocks = b;
+            spare->bytes += block_bytes(b);
+        } else {
+            free(b);
+        }
     }
-    free(tree->text);
+}
+
+void sig_json_tree_free(sig_json_tree *tree, sig_json_spare *spare)
+{
+    release_blocks(tree->text_block, spare);
+    release_blocks(tree->blocks, spare);
     tree->root = NULL;
     tree->text = NULL;
+    tree->text_block = NULL;
     tree->blocks = NULL;
+    tree->containers = 0;
+}
+
+void sig_json_spare_free(sig_json_spare *spare)
+{
+    spare->limit = 0;
+    release_blocks(spare->blocks, NULL);
+    spare->blocks = NULL;
+    spare->bytes = 0;
 }

@@ -58,9 +58,9 @@ static struct slot *free_slot(struct multi *m)
     s = calloc(1, sizeof *s);
     if (s == NULL)
         return NULL;
-    s->transfer.config = &m->config;
-    s->transfer.curl = curl_easy_init();
-    if (s->transfer.curl == NULL) {
+    if (sig_transfer_open(&s->transfer, &m->config) != CURLE_OK
+        || curl_easy_setopt(s->transfer.curl, CURLOPT_PRIVATE, (void *)s) != CURLE_OK) {
+        sig_transfer_release(&s->transfer);
         free(s);
         return NULL;
     }
@@ -103,8 +103,6 @@ static int l_submit(lua_State *L)
     rc = sig_transfer_setup(L, &s->transfer, 2, &refused);
     if (refused != NULL)
         return sig_http_refuse(L, refused);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(s->transfer.curl, CURLOPT_PRIVATE, (void *)s);
     if (rc == CURLE_OK) {
         CURLMcode mrc = curl_multi_add_handle(m->multi, s->transfer.curl);
 
@@ -112,7 +110,7 @@ static int l_submit(lua_State *L)
             rc = mrc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY : CURLE_FAILED_INIT;
     }
     if (rc != CURLE_OK)
-        return sig_transfer_result(L, &s->transfer, rc);
+        return sig_transfer_result(L, &s->transfer, rc, 0);
     s->key = ++m->last_key;
     m->busy++;
     lua_pushinteger(L, s->key);
@@ -179,7 +177,7 @@ static int l_poll(lua_State *L)
     key = s->key;
     end_transfer(m, s);
     lua_pushinteger(L, key);
-    return 1 + sig_transfer_result(L, &s->transfer, rc);
+    return 1 + sig_transfer_result(L, &s->transfer, rc, 0);
 }
 
 /* m:cancel(key): the request is abandoned (its connection is closed if a

@@ -16,10 +16,26 @@ const char *const sig_kind_names[] = {
     "signal", "contact_research", "contact", "object", NULL
 };
 
+/*
+ * An object's members by name, a small hash table built at its first field
+ * read, so that a read costs a probe or two rather than a comparison with
+ * every member before the one read (with all of them, for an absent one).
+ * Objects with more members than INDEXED_MEMBERS are read by scanning.
+ * Members go in in order and are probed for linearly: of duplicate keys,
+ * which start at the same slot, the first is found first, as everywhere.
+ */
+#define INDEXED_MEMBERS 16
+#define INDEX_SLOTS (2 * INDEXED_MEMBERS) /* a power of two */
+#define LONG_KEY 255 /* the length kept for a key this long or longer */
+
 typedef struct sig_object {
-    const sig_doc *doc; /* in its holder, which the object keeps alive */
+    sig_doc *doc; /* in its holder, which the object keeps alive */
     const cJSON *node;
     int kind;
+    int indexed;  /* 1: the index is built; -1: too many members for one */
+    unsigned char slots[INDEX_SLOTS];         /* 1 + a member's number, or 0 */
+    unsigned char length[INDEXED_MEMBERS];    /* of its key, up to LONG_KEY */
+    const cJSON *member[];                    /* by number */
 } sig_object;
 
 /* Bytes of API text (ids, answers) shown by tostring. */
@@ -40,13 +56,62 @@ const char *sig_object_kind(lua_State *L, int idx)
 
 void sig_object_push(lua_State *L, int doc_table, const cJSON *node, int kind)
 {
+    int members = cJSON_GetArraySize(node);
+    size_t room = members <= INDEXED_MEMBERS ? (size_t)members : 0;
     sig_doc *doc;
-    sig_object *o = sig_doc_newuserdata(L, sizeof *o, doc_table, &doc);
+    sig_object *o = sig_doc_newuserdata(L, sizeof *o + room * sizeof o->member[0], doc_table, &doc);
 
     o->doc = doc;
     o->node = node;
     o->kind = kind;
+    o->indexed = members <= INDEXED_MEMBERS ? 0 : -1;
     luaL_setmetatable(L, SIG_OBJECT_MT);
+}
+
+/* The index slot where a name of len bytes is looked for first. */
+static unsigned slot_of(const char *name, size_t len)
+{
+    unsigned last = len > 0 ? (unsigned char)name[len - 1] : 0;
+
+    return ((unsigned)len * 5u ^ (unsigned char)name[0] ^ last << 2) & (INDEX_SLOTS - 1);
+}
+
+static void build_index(sig_object *o)
+{
+    const cJSON *child;
+    unsigned char n = 0;
+
+    memset(o->slots, 0, sizeof o->slots);
+    cJSON_ArrayForEach(child, o->node) {
+        size_t len = strlen(child->string);
+        unsigned h = slot_of(child->string, len);
+
+        while (o->slots[h] != 0)
+            h = (h + 1) & (INDEX_SLOTS - 1);
+        o->member[n] = child;
+        o->length[n] = (unsigned char)(len < LONG_KEY ? len : LONG_KEY);
+        o->slots[h] = ++n;
+    }
+    o->indexed = 1;
+}
+
+/* o's member called name (a Lua string of len bytes), or NULL. A name with
+ * a NUL in it names no member (keys are C strings): lengths and bytes
+ * compared show it, strcmp would stop at the NUL. */
+static const cJSON *member_of(sig_object *o, const char *name, size_t len)
+{
+    unsigned h, i;
+
+    if (o->indexed < 0 || len >= LONG_KEY)
+        return strlen(name) == len ? sig_json_field(o->node, name) : NULL;
+    if (o->indexed == 0)
+        build_index(o);
+    for (h = slot_of(name, len); (i = o->slots[h]) != 0; h = (h + 1) & (INDEX_SLOTS - 1)) {
+        const cJSON *m = o->member[--i];
+        if (o->length[i] == len && memcmp(m->string, name, len) == 0)
+            return m;
+    }
+    return NULL;
 }
 
 void sig_object_push_array(lua_State *L, int doc_table, const cJSON *array, int kind)
@@ -65,65 +130,79 @@ void sig_object_push_array(lua_State *L, int doc_table, const cJSON *array, int 
     }
 }
 
-int sig_field_push(lua_State *L, int ud, const cJSON *node, const char *name)
+/* Pushes item, a member of the object or page at ud (made from doc). */
+static void push_member(lua_State *L, int ud, sig_doc *doc, const cJSON *item)
+{
+    /* Only tables are cached (a table field must be the same table on every
+     * read); other values cost less to convert again than to cache. The
+     * tree is the doc's own: its nodes' valueint may be written (doc.h). */
+    if (!sig_json_is(item, cJSON_Object) && !sig_json_is(item, cJSON_Array)) {
+        sig_json_push(L, item);
+    } else if (item->valueint > 0) {
+        sig_cache_push(L, ud, item->valueint);
+    } else {
+        sig_json_push(L, item);
+        ((cJSON *)item)->valueint = sig_cache_add(L, ud, doc);
+    }
+}
+
+int sig_field_push(lua_State *L, int ud, sig_doc *doc, const cJSON *node, const char *name)
 {
     const cJSON *item = sig_json_field(node, name);
 
     if (item == NULL)
         return 0;
-    /* Only tables are cached (a table field must be the same table on every
-     * read); other values cost less to convert again than to cache. */
-    if (!sig_json_is(item, cJSON_Object) && !sig_json_is(item, cJSON_Array)) {
-        sig_json_push(L, item);
-        return 1;
-    }
-    if (sig_cache_get(L, ud, item))
-        return 1;
-    sig_json_push(L, item);
-    sig_cache_set(L, ud, item);
+    push_member(L, ud, doc, item);
     return 1;
 }
 
-/*
- * What __index needs on every field read, kept in its first upvalue: the
- * metatable, to recognise objects (__index can be called directly, as
- * getmetatable(obj).__index(x, k)) without luaL_checkudata's registry
- * lookup, and the first bytes of the method names, so that most keys are
- * known not to be methods without a lookup in the method tables.
- */
-struct index_info {
-    const void *metatable;
-    unsigned char method_start[256];
-};
+/* Whether a name starting with c may be a method's: most field names are
+ * known not to be without a lookup in the method tables. These are the
+ * initials of the methods of sig_object_init, which checks them. */
+static int may_be_method(char c)
+{
+    return c == 'f' || c == 'j' || c == 't' || c == 'v';
+}
 
-/* The method tables of the kinds follow the index_info upvalue. */
-#define INFO_UPVALUE 1
-#define METHODS_UPVALUE(kind) ((kind) + 2)
+/* The method tables of the kinds are the upvalues of the __index. */
+#define METHODS_UPVALUE(kind) ((kind) + 1)
 
+/* Raises (at load: a programming error) unless may_be_method knows the
+ * methods of regs (may be NULL). */
+static void check_initials(lua_State *L, const luaL_Reg *regs)
+{
+    for (; regs != NULL && regs->name != NULL; regs++)
+        if (!may_be_method(regs->name[0]))
+            luaL_error(L, "signals: may_be_method misses %s", regs->name);
+}
+
+/* The objects' __index. Only the VM calls it, with an object: the
+ * metatable is hidden (__metatable), and reading a field is what objects
+ * are for, so it takes the object unchecked. */
 static int object_index(lua_State *L)
 {
-    const struct index_info *info = lua_touserdata(L, lua_upvalueindex(INFO_UPVALUE));
     sig_object *o = lua_touserdata(L, 1);
+    const cJSON *item;
     const char *name;
     size_t len;
 
-    if (o == NULL || !lua_getmetatable(L, 1) || lua_topointer(L, -1) != info->metatable
-        || o->doc->root == NULL)
-        check_object(L, 1); /* raises */
+    sig_doc_check(L, o->doc);
     if (lua_type(L, 2) != LUA_TSTRING)
         return 0;
     name = lua_tolstring(L, 2, &len);
     /* Methods first. What is pushed stays below the result, which is
      * returned from the top. */
-    if (info->method_start[(unsigned char)name[0]]) {
+    if (may_be_method(name[0])) {
         lua_pushvalue(L, 2);
         lua_rawget(L, lua_upvalueindex(METHODS_UPVALUE(o->kind)));
         if (!lua_isnil(L, -1))
             return 1;
     }
-    if (strlen(name) != len)
-        return 0; /* cJSON keys cannot hold a NUL */
-    return sig_field_push(L, 1, o->node, name);
+    item = member_of(o, name, len);
+    if (item == NULL)
+        return 0;
+    push_member(L, 1, o->doc, item);
+    return 1;
 }
 
 static int object_totable(lua_State *L)
@@ -286,25 +365,20 @@ void sig_object_init(lua_State *L)
     };
     /* Extra methods by kind, in enum sig_kind order. */
     static const luaL_Reg *const extra[] = { signal, research, NULL, NULL };
-    const luaL_Reg *m;
-    struct index_info *info;
     int kind;
 
+    check_initials(L, common);
+    for (kind = SIG_KIND_SIGNAL; kind <= SIG_KIND_OBJECT; kind++)
+        check_initials(L, extra[kind]);
     luaL_newmetatable(L, SIG_OBJECT_MT);
-    info = lua_newuserdatauv(L, sizeof *info, 0);
-    memset(info, 0, sizeof *info);
-    info->metatable = lua_topointer(L, -2);
+    lua_pushliteral(L, SIG_OBJECT_MT);
+    lua_setfield(L, -2, "__metatable");
     for (kind = SIG_KIND_SIGNAL; kind <= SIG_KIND_OBJECT; kind++) {
         lua_newtable(L);
         luaL_setfuncs(L, common, 0);
         if (extra[kind] != NULL)
             luaL_setfuncs(L, extra[kind], 0);
     }
-    for (m = common; m->name != NULL; m++)
-        info->method_start[(unsigned char)m->name[0]] = 1;
-    for (kind = SIG_KIND_SIGNAL; kind <= SIG_KIND_OBJECT; kind++)
-        for (m = extra[kind]; m != NULL && m->name != NULL; m++)
-            info->method_start[(unsigned char)m->name[0]] = 1;
     lua_pushcclosure(L, object_index, METHODS_UPVALUE(SIG_KIND_OBJECT));
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, object_tostring);

@@ -11,9 +11,10 @@
 #include "page.h"
 
 typedef struct sig_page {
-    const sig_doc *doc; /* in its holder, which the page keeps alive */
+    sig_doc *doc; /* in its holder, which the page keeps alive */
     const cJSON *items;
     int kind;
+    int items_slot;     /* of page.items in the doc's cache (doc.h), or 0 */
     sig_page_request req;
 } sig_page;
 
@@ -46,6 +47,7 @@ void sig_page_push(lua_State *L, int doc_table, const cJSON *items, int kind,
     p->doc = doc;
     p->items = items;
     p->kind = kind;
+    p->items_slot = 0;
     p->req = *req;
     luaL_setmetatable(L, SIG_PAGE_MT);
 }
@@ -98,16 +100,18 @@ static int page_has_more(const sig_page *p)
     return page_limit(p, &limit) && n >= limit;
 }
 
-/* The items array, built on first use and cached (under the page: the
- * items node's own entry is the plain table of page.results), so that it
- * is one table however often it is read. */
+/* The items array, built on first use and cached (in a slot of the
+ * page's: the items node's own is for the plain table of page.results),
+ * so that it is one table however often it is read. */
 static int push_items(lua_State *L, sig_page *p)
 {
-    if (sig_cache_get(L, 1, p))
+    if (p->items_slot > 0) {
+        sig_cache_push(L, 1, p->items_slot);
         return 1;
+    }
     sig_doc_push_table(L, 1);
     sig_object_push_array(L, -1, p->items, p->kind);
-    sig_cache_set(L, 1, p);
+    p->items_slot = sig_cache_add(L, 1, p->doc);
     return 1;
 }
 
@@ -134,7 +138,7 @@ static int page_index(lua_State *L)
         lua_pushboolean(L, page_has_more(p));
         return 1;
     }
-    if (sig_field_push(L, 1, p->doc->root, key))
+    if (sig_field_push(L, 1, p->doc, p->doc->root, key))
         return 1;
     /* Not in the envelope: what the request said, or what the page shows. */
     if ((strcmp(key, "limit") == 0 && page_limit(p, &number))

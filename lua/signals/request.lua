@@ -32,9 +32,14 @@ local function text_of(value)
   return tostring(value)
 end
 
+local RESERVED = "[^A-Za-z0-9%-%._~]"
+
+local function escape(c) return format("%%%02X", byte(c)) end
+
 -- RFC 3986: everything but the unreserved characters is escaped.
 local function percent_encode(s)
-  return (gsub(s, "[^A-Za-z0-9%-%._~]", function(c) return format("%%%02X", byte(c)) end))
+  if not find(s, RESERVED) then return s end
+  return (gsub(s, RESERVED, escape))
 end
 
 -- A value that is only dots would be read as a dot-segment ("..") and move
@@ -45,11 +50,12 @@ local function path_segment(value)
   return segment
 end
 
+-- name: percent-encoded already.
 local function add_query(parts, name, value)
   if type(value) == "table" then
     for _, item in ipairs(value) do add_query(parts, name, item) end
   else
-    parts[#parts + 1] = percent_encode(name) .. "=" .. percent_encode(text_of(value))
+    parts[#parts + 1] = name .. "=" .. percent_encode(text_of(value))
   end
 end
 
@@ -97,28 +103,64 @@ local function positional_field(op)
   return found and found.location == "path" and found.name or nil
 end
 
+-- What a call needs to know of its operation beyond operations.lua's row,
+-- worked out on its first call (the operations never change): whether it
+-- sends a body, its path when no parameter goes into it, the positional
+-- field, and its query fields' names percent-encoded.
+local plans = {}
+
+local function plan_of(op)
+  local plan = plans[op]
+  if not plan then
+    plan = { has_body = validate.has_body(op), positional = positional_field(op),
+             fixed_path = not find(op.path, "{", 1, true) and op.path or nil, query_names = {} }
+    for _, field in ipairs(op.fields) do
+      if field.location == "query" then plan.query_names[field.name] = percent_encode(field.name) end
+    end
+    plans[op] = plan
+  end
+  return plan
+end
+
 local function params_table(op, params)
   if params == nil then return {} end
   if type(params) == "table" then return params end
-  local name = positional_field(op)
+  local name = plan_of(op).positional
   return name and { [name] = params } or nil
+end
+
+-- The Authorization header of the last key seen: a client sends the same
+-- one on every request.
+local last_key, last_authorization
+
+local function authorization(api_key)
+  if api_key ~= last_key then last_key, last_authorization = api_key, "Bearer " .. api_key end
+  return last_authorization
 end
 
 -- The HTTP request for validated parameters and its path (for errors), or
 -- nil and why the body cannot be encoded.
 local function build(client, op, params, opts)
   local options = client.options
-  local path = gsub(op.path, "{([^}]+)}", function(name) return path_segment(params[name]) end)
-  local headers = { ["User-Agent"] = options.user_agent, Accept = "application/json" }
-  if options.api_key then headers.Authorization = "Bearer " .. options.api_key end
-  local query, body = {}, validate.has_body(op) and core.mark({}, "object") or nil
+  local plan = plan_of(op)
+  local path = plan.fixed_path
+    or gsub(op.path, "{([^}]+)}", function(name) return path_segment(params[name]) end)
+  local headers
+  if options.api_key then
+    headers = { ["User-Agent"] = options.user_agent, Accept = "application/json",
+                Authorization = authorization(options.api_key) }
+  else
+    headers = { ["User-Agent"] = options.user_agent, Accept = "application/json" }
+  end
+  local query, body = {}, plan.has_body and core.mark({}, "object") or nil
+  local query_names = plan.query_names
   for _, field in ipairs(op.fields) do
     local value = params[field.name]
     if value ~= nil then
       if field.location == "body" then
         body[field.name] = value
       elseif field.location == "query" then
-        add_query(query, field.name, value)
+        add_query(query, query_names[field.name], value)
       elseif field.location == "header" then
         headers[field.name] = text_of(value)
       end
@@ -126,7 +168,7 @@ local function build(client, op, params, opts)
   end
   if opts.extra then
     for _, name in ipairs(sorted_keys(opts.extra)) do
-      if body then body[name] = opts.extra[name] else add_query(query, name, opts.extra[name]) end
+      if body then body[name] = opts.extra[name] else add_query(query, percent_encode(name), opts.extra[name]) end
     end
   end
   if opts.wait and headers[validate.WAIT_FIELD] == nil then
@@ -223,13 +265,26 @@ end
 
 -- The transport's answer (`res`, or nil and `problem`: what it returned or
 -- raised instead) as a response table, or nil and an error table: a custom
--- transport may raise or answer loosely, both become network errors.
-local function checked(res, problem)
+-- transport may raise or answer loosely, both become network errors. A
+-- lent answer (the curl transport's fetch) is the core's own: its body is
+-- res.payload, lent by the HTTP handle until its next request.
+local function checked(res, problem, lent)
   if res == nil then return nil, transport_error(problem) end
+  if lent then return res end
   if type(res) ~= "table" or type(res.status) ~= "number" then
     return nil, transport_error("the transport answered without an HTTP status")
   end
   return { status = res.status, headers = res.headers or {}, body = res.body or "" }
+end
+
+-- The body as a string, made from a lent payload when first needed.
+local function body_text(res)
+  local body = res.body
+  if body == nil then
+    body = tostring(res.payload)
+    res.body = body
+  end
+  return body
 end
 
 -- The request a redirect leads to (same origin only): nil when `res` is no
@@ -239,11 +294,12 @@ local function follow(call, res)
   if not location then return nil end
   local target = resolve(call.req.url, location)
   local target_origin = origin_of(target)
+  local origin = origin_of(call.first.url)
   -- The key must never travel to another origin.
-  if target_origin ~= call.origin then
+  if target_origin ~= origin then
     return nil, { kind = "http", status = res.status, code = "REDIRECT_NOT_FOLLOWED",
       message = format("redirect to %s not followed: another origin than %s",
-        one_line(target_origin or location), call.origin) }
+        one_line(target_origin or location), origin) }
   end
   call.redirects = call.redirects + 1
   if call.redirects > MAX_REDIRECTS then
@@ -288,7 +344,7 @@ local function scrub_key(err, api_key)
 end
 
 local function http_error(res)
-  local err = core.classify_error(res.status, res.body, res.headers["content-type"])
+  local err = core.classify_error(res.status, body_text(res), res.headers["content-type"])
   err.kind, err.status = "http", res.status
   -- X-Ratelimit-Reset comes with every response of a rate-limited route; it
   -- is a hint to wait only when the limit was hit.
@@ -299,15 +355,17 @@ end
 
 -- The result of a 2xx answer, decoded by the operation's kind.
 local function decode(op, params, res)
-  if res.status == 204 or (res.body == "" and op.method == "DELETE") then return true end
-  if op.result == "text" then return res.body end
+  local body = res.body or res.payload
+  local empty = #body == 0
+  if res.status == 204 or (empty and op.method == "DELETE") then return true end
+  if op.result == "text" then return body_text(res) end
   local value, problem
-  if res.body == "" then
+  if empty then
     problem = "the body is empty"
   elseif op.page then
-    value, problem = core.decode_page(res.body, op.page, params.limit, params.offset or 0)
+    value, problem = core.decode_page(body, op.page, params.limit, params.offset or 0)
   else
-    value, problem = core.decode(res.body, op.result)
+    value, problem = core.decode(body, op.result)
     -- Signals and research come one per response; only plain objects may
     -- come as an array (bulk assignment).
     if value ~= nil and op.result ~= "object" and type(value) ~= "userdata" then
@@ -350,14 +408,16 @@ function request.start(client, op, params, opts)
     return nil, invalid_request(op, problems[1].message, problems)
   end
   local problems = validate.params(op, args)
-  for _, problem in ipairs(validate.options(op, opts)) do problems[#problems + 1] = problem end
+  if opts ~= NO_OPTIONS then
+    for _, problem in ipairs(validate.options(op, opts)) do problems[#problems + 1] = problem end
+  end
   if #problems > 0 then return nil, invalid_request(op, validate.message(problems), problems) end
   local req, path_or_reason = build(client, op, args, opts)
   if not req then
     return nil, invalid_request(op, path_or_reason, { { field = "body", message = path_or_reason } })
   end
   return { client = client, op = op, args = args, opts = opts, path = path_or_reason,
-           first = req, req = req, origin = origin_of(req.url), attempt = 1, redirects = 0 }
+           first = req, req = req, attempt = 1, redirects = 0 }
 end
 
 -- Seconds the rate limiter wants to pass before call.req goes out (0: now).
@@ -391,11 +451,11 @@ function request.incoming(call, res, problem, at)
   local client, op = call.client, call.op
   local options = client.options
   local err, next_req, value
-  res, err = checked(res, problem)
+  res, err = checked(res, problem, call.lent)
   if res then
     if options.on_response then
       options.on_response{ operation = op.name, attempt = call.attempt, method = call.req.method,
-        url = call.req.url, status = res.status, headers = copy(res.headers), body = res.body }
+        url = call.req.url, status = res.status, headers = copy(res.headers), body = body_text(res) }
     end
     next_req, err = follow(call, res)
     if not next_req and not err then
@@ -441,10 +501,15 @@ function request.call(client, op, params, opts)
   local call, err = request.start(client, op, params, opts)
   if not call then return nil, err end
   local transport = client.transport
+  -- The client's own transport may lend the body to the decoder rather
+  -- than make a string of it; one given to signals.new answers as §7 says.
+  local send = client.owns_transport and transport.fetch
+  call.lent = send and true
+  send = send or transport.request
   while true do
     local wait = request.admission(call, request.now(client))
     if wait > 0 then request.sleep(client, wait) end
-    local ok, res, problem = pcall(transport.request, request.outgoing(call, request.now(client)))
+    local ok, res, problem = pcall(send, request.outgoing(call, request.now(client)))
     if not ok then res, problem = nil, res end
     local step, outcome = request.incoming(call, res, problem, request.now(client))
     if step == "done" then return outcome end

@@ -209,10 +209,23 @@ function validate.has_body(op)
   return false
 end
 
+-- The names of each operation's fields, as a set made on first use (the
+-- operations never change).
+local field_names = {}
+
+local function names_of(op)
+  local names = field_names[op]
+  if not names then
+    names = {}
+    for _, field in ipairs(op.fields) do names[field.name] = true end
+    field_names[op] = names
+  end
+  return names
+end
+
 function validate.params(op, params)
-  local problems, known = {}, {}
+  local problems, known = {}, names_of(op)
   for _, field in ipairs(op.fields) do
-    known[field.name] = true
     local value = params[field.name]
     if value == nil then
       if field.required then add(problems, field.name, "is required") end
@@ -221,13 +234,18 @@ function validate.params(op, params)
       if problem then add(problems, field.name, problem) end
     end
   end
-  local unknown = {}
+  local unknown
   for name in pairs(params) do
-    if not known[name] then unknown[#unknown + 1] = printable(name) end
+    if not known[name] then
+      unknown = unknown or {}
+      unknown[#unknown + 1] = printable(name)
+    end
   end
-  sort(unknown)
-  for _, name in ipairs(unknown) do
-    add(problems, name, "is not a field of " .. op.name .. " (opts.extra passes unlisted fields)")
+  if unknown then
+    sort(unknown)
+    for _, name in ipairs(unknown) do
+      add(problems, name, "is not a field of " .. op.name .. " (opts.extra passes unlisted fields)")
+    end
   end
   return problems
 end

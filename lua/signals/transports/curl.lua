@@ -22,6 +22,9 @@ function curl.new(options)
   end
   return {
     request = function(req) return handle:request(req) end,
+    -- Internal: request, with the body lent to core.decode as
+    -- res.payload until the next request (request.lua's own path).
+    fetch = function(req) return handle:fetch(req) end,
     submit = function(req) return concurrent():submit(req) end,
     poll = function(timeout) return concurrent():poll(timeout) end,
     cancel = function(key) concurrent():cancel(key) end,
