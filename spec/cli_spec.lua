@@ -125,6 +125,11 @@ describe("bin/signals", function()
       { args = { "run", "acme.com", "q", "-t", "json_schema", "--output-schema", "[1]" },
         says = "%-%-output%-schema must be a JSON object" },
       { args = { "--base-url", "ftp://example.com", "credits" }, says = "base_url" },
+      { args = { "batch", "-q", "Hiring?", "--attempts", "0" }, says = "'0' is not a positive integer" },
+      { args = { "batch", "-q", "Hiring?", "-c", "2.5" }, says = "'2.5' is not a positive integer" },
+      { args = { "run", "acme.com", "q", "--attempts", "1.5" }, says = "'1%.5' is not a positive integer" },
+      { args = { "run", "acme.com", "q", "--timeout", "soon" }, says = "'soon' is not a number of seconds" },
+      { args = { "--request-timeout", "inf", "credits" }, says = "'inf' is not a number of seconds" },
     }
     for _, case in ipairs(cases) do
       it(table.concat(case.args, " "), function()

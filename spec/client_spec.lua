@@ -319,6 +319,21 @@ describe("client", function()
       assert.are.equal(csv, client:export_company_list{ listId = "abc123" })
     end)
 
+    it("reads a page whose request sent JSON null for limit and offset, never raising", function()
+      local client = helper.client(mock, { max_retries = 0 })
+      for _, params in ipairs({ { limit = signals.null }, { offset = signals.null },
+                                { limit = signals.null, offset = signals.null } }) do
+        local page, err = client:search_contacts(params)
+        assert.is_nil(err, err and tostring(err))
+        assert.are.equal("page", signals.kind(page))
+        assert.is_true(#page > 0)
+      end
+      local results = assert(client:all({ { "search_contacts", { limit = signals.null } },
+                                          { "get_credits" } }))
+      assert.are.equal("page", signals.kind(results[1]))
+      assert.are.equal("object", signals.kind(results[2]))
+    end)
+
     it("calls an empty body on a GET a decode error", function()
       mock:fault{ method = "GET", path = "/v1/credits", fault = "status", status = 200, body = "" }
       local client = helper.client(mock)
@@ -347,6 +362,57 @@ describe("client", function()
       local result, err = client:get_credits()
       assert.is_nil(result)
       assert.are.equal("network", err.kind)
+    end)
+
+    -- A transport in front of the real one that spoils one part of each
+    -- answer: the call must end in a network error, never raise (in a
+    -- single call and inside client:all alike).
+    local LOOSE = {
+      { "a NaN status", function(res) res.status = 0 / 0 end },
+      { "a status of 1e300", function(res) res.status = 1e300 end },
+      { "a fractional status", function(res) res.status = 200.5 end },
+      { "a status out of HTTP's range", function(res) res.status = 42 end },
+      { "a status that is a string", function(res) res.status = "200" end },
+      { "a table body", function(res) res.body = {} end },
+      { "a number body", function(res) res.body = 42 end },
+      { "headers that are a string", function(res) res.headers = "content-type: json" end },
+      { "a table as Content-Type", function(res) res.headers["content-type"] = {} end },
+      { "a table as Location of a redirect", function(res) res.status, res.headers.location = 302, {} end },
+      { "a header keyed by a number", function(res) res.headers[1] = "x" end },
+      { "an answer that is not a table", function() return "200 OK" end },
+    }
+    for _, case in ipairs(LOOSE) do
+      it("turn an answer with " .. case[1] .. " into a network error", function()
+        local real = signals.transports.curl.new()
+        local transport = { request = function(req)
+          local res = real.request(req)
+          return case[2](res) or res
+        end }
+        local client = helper.client(mock, { max_retries = 0, transport = transport })
+        local result, err = client:get_credits()
+        assert.is_nil(result)
+        assert.are.equal("network", err.kind, tostring(err))
+        assert.matches("malformed response", err.message, 1, true)
+        local results = assert(client:all({ { "get_credits" }, { "get_credits" } }))
+        assert.are.equal("network", results[1].kind)
+        assert.are.equal("network", results[2].kind)
+        real.close()
+      end)
+    end
+
+    it("have their header names read without regard to case", function()
+      local real = signals.transports.curl.new()
+      local transport = { request = function(req)
+        local res = real.request(req)
+        res.headers = { ["Content-Type"] = res.headers["content-type"], ["X-RateLimit-Remaining"] = 5 }
+        return res
+      end }
+      local seen
+      local client = helper.client(mock, { max_retries = 0, transport = transport,
+        on_response = function(r) seen = r.headers end })
+      helper.assert_ok(client:get_credits())
+      assert.are.same({ ["content-type"] = "application/json", ["x-ratelimit-remaining"] = "5" }, seen)
+      real.close()
     end)
 
     it("receive the documented request table", function()

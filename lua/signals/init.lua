@@ -54,6 +54,34 @@ function signals.object(t) return core.mark(t, "object") end
 -- @treturn table t itself
 function signals.array(t) return core.mark(t, "array") end
 
+--- The items of a batch answer (`create_signal_batch`) that the API
+-- rejected: the batch is judged per item, so a malformed domain is one
+-- rejected result among accepted ones, not a refused call.
+--    local batch = assert(client:create_signal_batch{ signals = { { question = q } }, domains = list })
+--    for _, item in ipairs(signals.rejected_items(batch)) do print(item.domain, item.error) end
+-- @tparam Object batch the answer of `create_signal_batch`
+-- @treturn table an array of plain tables, one per rejected item in the
+--   answer's order: `index` (its place in `batch.results`: domain-major,
+--   as the request's domains × signals), `domain`, `question`, `status`,
+--   `error` (the API's reason), and any other field the item carries
+-- @raise when batch is not an object
+function signals.rejected_items(batch)
+  if core.kind(batch) ~= "object" then
+    error("signals.rejected_items: 'batch' must be the answer of create_signal_batch", 2)
+  end
+  local rejected = {}
+  local results = batch.results
+  if type(results) ~= "table" then return rejected end
+  for index, item in ipairs(results) do
+    if type(item) == "table" and (item.status == "rejected" or (item.error ~= nil and item.id == nil)) then
+      local copy = { index = index }
+      for k, v in pairs(item) do copy[k] = v end
+      rejected[#rejected + 1] = copy
+    end
+  end
+  return rejected
+end
+
 --- The transports, by name: `signals.transports.curl` (libcurl, the default
 -- outside nginx) and `signals.transports.ngx` (nginx cosockets, the default
 -- inside OpenResty). Loaded on first use, so that a host without OpenResty
@@ -138,6 +166,7 @@ local DEFAULTS = {
   timeout = 60, connect_timeout = 10,
   max_retries = 2, retry_base_delay = 0.5, retry_max_delay = 8, max_retry_after = 60,
   max_response_bytes = 32 * 1024 * 1024,
+  sync_wait = 120, rate_limit_floor = 5,
   user_agent = "signals-lua/" .. signals.VERSION .. " (" .. _VERSION .. ")",
 }
 
@@ -146,6 +175,7 @@ local CLIENT_OPTIONS = {
   timeout = "positive", connect_timeout = "positive",
   max_retries = "count", retry_base_delay = "duration", retry_max_delay = "duration",
   max_retry_after = "duration", max_response_bytes = "positive_integer",
+  sync_wait = "sync_wait", rate_limit_floor = "duration",
   ca_file = "string", ca_path = "string", proxy = "string", user_agent = "string",
   transport = "transport",
   on_request = "function", on_response = "function", on_retry = "function",
@@ -263,13 +293,26 @@ end
 -- @function Client:wait
 -- @tparam Signal|string signal a signal, or its id
 -- @tparam[opt] table opts `timeout` (seconds, default 300), `interval`
---   (seconds between polls, default 2), `contact` (it is a contact signal;
---   default: guessed from the signal), `headers`, `max_retries`
+--   (seconds between polls, default 2), `contact` (true: a contact signal,
+--   false: a company signal; default: told by the signal's `contactProfileUrl`
+--   or `domain`, else found by the first poll as @{Client:get_any_signal}
+--   does), `headers`, `max_retries`
 -- @treturn[1] Signal the signal in its final state (completed, or failed as data)
 -- @treturn[2] nil
 -- @treturn[2] Error kind `"timeout"` with `err.signal` (the last state seen)
 --   when `timeout` passes, or the error of a poll that failed
 Client.wait = lifecycle.wait
+
+--- A signal by its id, company or contact: asks the company endpoint and,
+-- when it answers 404, the contact one (as Saber's CLI does).
+-- @function Client:get_any_signal
+-- @tparam table|string params `{ signalId = id }`, or the id
+-- @tparam[opt] table opts @{call_options} for each request
+-- @treturn[1] Signal the signal
+-- @treturn[2] nil
+-- @treturn[2] Error the contact endpoint's error when neither knows the id,
+--   or the first error that is not a 404
+Client.get_any_signal = lifecycle.get_any_signal
 
 --- Asks a question about a company and waits for the answer: creates the
 -- signal on the sync endpoint, polls when the server-side wait runs out, and
@@ -351,6 +394,11 @@ end
 -- @field max_retry_after the longest server-asked wait honoured; a longer one
 --   returns the error instead (default 60)
 -- @field max_response_bytes a larger body is an error (default 32 MiB)
+-- @field sync_wait seconds the server may hold a sync call (1 to 900,
+--   default 120): sent as `X-Sbr-Timeout-Sec` when a call gives no `wait`,
+--   and the HTTP timeout of that call is raised to outlast it by 30 s
+-- @field rate_limit_floor the least wait before retrying a 429 that gave no
+--   hint how long to wait (default 5), still bounded by `max_retry_after`
 -- @field ca_file CA bundle for TLS (libcurl transport)
 -- @field ca_path CA directory for TLS (libcurl transport)
 -- @field proxy proxy URL (default: libcurl's proxy environment variables)

@@ -14,7 +14,6 @@ local lifecycle = {}
 
 local DEFAULT_TIMEOUT = 300
 local DEFAULT_INTERVAL = 2
-local DEFAULT_SYNC_WAIT = 120
 local DEFAULT_MAX_ATTEMPTS = 3
 
 -- "any": handed on to the calls made, which check them.
@@ -38,6 +37,21 @@ local function invalid_options(problems)
   return core.error{ kind = "invalid_request", message = validate.message(problems), fields = problems }
 end
 
+-- A signal by id whatever its kind, as Saber's CLI looks one up (API-NOTES
+-- §16a): the company endpoint, then on 404 the contact one. Also says
+-- whether it is a contact signal.
+local function find_any(client, params, opts)
+  local signal, err = client.get_signal(client, params, opts)
+  if signal or err.kind ~= "http" or err.status ~= 404 then return signal, err, false end
+  signal, err = client.get_contact_signal(client, params, opts)
+  return signal, err, true
+end
+
+function lifecycle.get_any_signal(client, params, opts)
+  local signal, err = find_any(client, params, opts)
+  return signal, err
+end
+
 function lifecycle.wait(client, target, opts)
   opts = opts or {}
   local problems = validate.settings(WAIT_OPTIONS, opts, "opts")
@@ -52,9 +66,12 @@ function lifecycle.wait(client, target, opts)
   if type(id) ~= "string" then
     return nil, invalid_options{ { field = "signal", message = "'signal' must be a signal or its id" } }
   end
+  -- nil while the kind is unknown (an id, or a delivery naming no subject):
+  -- the first poll finds out.
   local contact = opts.contact
-  if contact == nil then contact = last ~= nil and last.contactProfileUrl ~= nil end
-  local get = contact and client.get_contact_signal or client.get_signal
+  if contact == nil and last then
+    if last.contactProfileUrl ~= nil then contact = true elseif last.domain ~= nil then contact = false end
+  end
   local call_opts = { headers = opts.headers, max_retries = opts.max_retries }
   local timeout = opts.timeout or DEFAULT_TIMEOUT
   local interval = opts.interval or DEFAULT_INTERVAL
@@ -74,7 +91,14 @@ function lifecycle.wait(client, target, opts)
       client.options.sleep(delay)
       slept = slept + delay
     end
-    local fresh, err = get(client, { signalId = id }, call_opts)
+    local fresh, err
+    if contact == nil then
+      fresh, err, contact = find_any(client, { signalId = id }, call_opts)
+    elseif contact then
+      fresh, err = client.get_contact_signal(client, { signalId = id }, call_opts)
+    else
+      fresh, err = client.get_signal(client, { signalId = id }, call_opts)
+    end
     if not fresh then return nil, err end
     last = fresh
   end
@@ -84,7 +108,7 @@ local function run(client, create, params, opts, contact)
   opts = opts or {}
   local problems = validate.settings(RUN_OPTIONS, opts, "opts")
   if #problems > 0 then return nil, invalid_options(problems) end
-  local create_opts = { wait = opts.wait or DEFAULT_SYNC_WAIT, headers = opts.headers,
+  local create_opts = { wait = opts.wait, headers = opts.headers,
                         max_retries = opts.max_retries, extra = opts.extra }
   local wait_opts = { timeout = opts.timeout, interval = opts.interval, contact = contact,
                       headers = opts.headers, max_retries = opts.max_retries }

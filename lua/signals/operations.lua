@@ -2,7 +2,9 @@
 -- operationId it comes from, the HTTP method and path, and the fields with
 -- where they travel. Transcribed from the operation registry generated from
 -- the official OpenAPI spec (api.saber.app/v1/openapi.yaml); this file is the
--- project's own copy, so nothing reads the spec at build or run time.
+-- project's own copy, so nothing reads the spec at build or run time. The
+-- two template-extract operations, which the registry lacks, come from
+-- Saber's CLI.
 --
 -- `result` names the object kind the answer decodes into ("text" for the CSV
 -- export, which is not JSON); list operations
@@ -14,7 +16,9 @@
 -- validate.lua can refuse a bad call before it is sent: `enum` (allowed
 -- values), `pattern` (a named check in validate.lua), `integer`, `min`/`max`
 -- (numbers), `min_length`/`max_length` (characters), and for arrays `items`
--- (the rule every element follows) and `max_items`.
+-- (the rule every element follows) and `max_items`. `required_unless` names
+-- the field whose presence makes this one optional (a signal's question
+-- comes from its template when signalTemplateId is given: API-NOTES §16a).
 
 local ANSWER_TYPES = { "open_text", "boolean", "number", "list", "percentage", "currency", "url",
   "json_schema", "contacts", "contact_posts", "contact_engagements", "contacts_generation" }
@@ -34,7 +38,6 @@ local BOOLEAN_TEXT = { "true", "false" }
 
 local STRING = { type = "string" }
 local OBJECT = { type = "object" }
-local DOMAIN = { type = "string", pattern = "domain" }
 local SIGNAL_STATUS = { type = "options", enum = { "processing", "completed", "failed" } }
 
 return {
@@ -83,7 +86,7 @@ return {
       { name = "X-Sbr-Timeout-Sec", location = "header", type = "number", integer = true, min = 1, max = 900 },
       { name = "X-Sbr-Timeout-Error", location = "header", type = "options", enum = BOOLEAN_TEXT },
       { name = "domain", location = "body", type = "string", required = true, pattern = "domain" },
-      { name = "question", location = "body", type = "string", required = true },
+      { name = "question", location = "body", type = "string", required_unless = "signalTemplateId" },
       { name = "answerType", location = "body", type = "options", enum = ANSWER_TYPES },
       { name = "outputSchema", location = "body", type = "json" },
       { name = "webhookUrl", location = "body", type = "string" },
@@ -108,7 +111,7 @@ return {
   { name = "create_signal", id = "createSignal", method = "POST", path = "/v1/companies/signals", result = "signal",
     fields = {
       { name = "domain", location = "body", type = "string", required = true, pattern = "domain" },
-      { name = "question", location = "body", type = "string", required = true },
+      { name = "question", location = "body", type = "string", required_unless = "signalTemplateId" },
       { name = "answerType", location = "body", type = "options", enum = ANSWER_TYPES },
       { name = "outputSchema", location = "body", type = "json" },
       { name = "webhookUrl", location = "body", type = "string" },
@@ -122,7 +125,9 @@ return {
   { name = "create_signal_batch", id = "createSignalBatch", method = "POST", path = "/v1/companies/signals/batch", result = "object",
     fields = {
       { name = "signals", location = "body", type = "json", required = true, items = OBJECT },
-      { name = "domains", location = "body", type = "json", required = true, items = DOMAIN },
+      -- Judged per item by the API (API-NOTES §16a): a malformed domain is
+      -- one rejected result, not a refused batch.
+      { name = "domains", location = "body", type = "json", required = true, items = STRING },
       { name = "generateSummaryOnComplete", location = "body", type = "boolean" },
       { name = "async", location = "body", type = "boolean" },
     } },
@@ -236,7 +241,7 @@ return {
       { name = "X-Sbr-Timeout-Sec", location = "header", type = "number", integer = true, min = 1, max = 900 },
       { name = "X-Sbr-Timeout-Error", location = "header", type = "options", enum = BOOLEAN_TEXT },
       { name = "contactProfileUrl", location = "body", type = "string", required = true },
-      { name = "question", location = "body", type = "string", required = true },
+      { name = "question", location = "body", type = "string", required_unless = "signalTemplateId" },
       { name = "answerType", location = "body", type = "options", enum = ANSWER_TYPES },
       { name = "outputSchema", location = "body", type = "json" },
       { name = "webhookUrl", location = "body", type = "string" },
@@ -256,7 +261,7 @@ return {
   { name = "create_contact_signal", id = "createContactSignal", method = "POST", path = "/v1/contacts/signals", result = "signal",
     fields = {
       { name = "contactProfileUrl", location = "body", type = "string", required = true },
-      { name = "question", location = "body", type = "string", required = true },
+      { name = "question", location = "body", type = "string", required_unless = "signalTemplateId" },
       { name = "answerType", location = "body", type = "options", enum = ANSWER_TYPES },
       { name = "outputSchema", location = "body", type = "json" },
       { name = "webhookUrl", location = "body", type = "string" },
@@ -402,6 +407,17 @@ return {
       { name = "subscriptionId", location = "path", type = "string", required = true },
       { name = "limit", location = "query", type = "number", integer = true, min = 1, max = 100 },
       { name = "offset", location = "query", type = "number", integer = true, min = 0 },
+    } },
+  -- signalTemplateExtraction: in Saber's CLI, not in the OpenAPI registry
+  -- (API-NOTES §8.7, §8.8); the operation ids are ours.
+  { name = "propose_template_extraction", id = "proposeTemplateExtraction", method = "POST", path = "/v1/signal-templates/extract/propose", result = "object",
+    fields = {
+      { name = "signalType", location = "body", type = "string", required = true },
+      { name = "maxCandidates", location = "body", type = "number", integer = true, min = 1 },
+    } },
+  { name = "apply_template_extraction", id = "applyTemplateExtraction", method = "POST", path = "/v1/signal-templates/extract/apply", result = "object",
+    fields = {
+      { name = "clusters", location = "body", type = "json", required = true, items = OBJECT },
     } },
   -- account
   { name = "list_connectors", id = "listConnectors", method = "GET", path = "/v1/connectors", result = "object",

@@ -113,6 +113,7 @@ local function plan_of(op)
   local plan = plans[op]
   if not plan then
     plan = { has_body = validate.has_body(op), positional = positional_field(op),
+             sync = validate.field(op, validate.WAIT_FIELD) ~= nil,
              fixed_path = not find(op.path, "{", 1, true) and op.path or nil, query_names = {} }
     for _, field in ipairs(op.fields) do
       if field.location == "query" then plan.query_names[field.name] = percent_encode(field.name) end
@@ -171,8 +172,12 @@ local function build(client, op, params, opts)
       if body then body[name] = opts.extra[name] else add_query(query, percent_encode(name), opts.extra[name]) end
     end
   end
-  if opts.wait and headers[validate.WAIT_FIELD] == nil then
-    headers[validate.WAIT_FIELD] = text_of(opts.wait)
+  -- A sync call always says how long the server may hold it, so that the
+  -- HTTP timeout below can outlast the server's wait: without the header
+  -- the server waits the key's own setting (up to 900 s), and a client that
+  -- gives up first has paid for a signal whose id it never learns.
+  if plan.sync and headers[validate.WAIT_FIELD] == nil then
+    headers[validate.WAIT_FIELD] = text_of(opts.wait or options.sync_wait)
   end
   local text
   if body then
@@ -185,7 +190,7 @@ local function build(client, op, params, opts)
     set_header(headers, name, tostring(value))
   end
   local timeout = opts.timeout or options.timeout
-  -- API.md §5.1: the server may hold a sync call for the whole wait.
+  -- API-NOTES §5.1: the server may hold a sync call for the whole wait.
   local server_wait = tonumber(headers[validate.WAIT_FIELD])
   if server_wait then timeout = max(timeout, server_wait + 30) end
   local url = options.base_url .. path
@@ -268,13 +273,33 @@ end
 -- transport may raise or answer loosely, both become network errors. A
 -- lent answer (the curl transport's fetch) is the core's own: its body is
 -- res.payload, lent by the HTTP handle until its next request.
+local function malformed(what)
+  return nil, transport_error("the transport answered a malformed response: " .. what)
+end
+
 local function checked(res, problem, lent)
   if res == nil then return nil, transport_error(problem) end
   if lent then return res end
-  if type(res) ~= "table" or type(res.status) ~= "number" then
-    return nil, transport_error("the transport answered without an HTTP status")
+  if type(res) ~= "table" then return malformed("not a table") end
+  local status, body, given = res.status, res.body, res.headers
+  if type(status) ~= "number" or status ~= floor(status) or status < 100 or status > 599 then
+    return malformed("the status is not an HTTP status code")
   end
-  return { status = res.status, headers = res.headers or {}, body = res.body or "" }
+  if body ~= nil and type(body) ~= "string" then return malformed("the body is not a string") end
+  if given ~= nil and type(given) ~= "table" then return malformed("the headers are not a table") end
+  -- Names lower-cased as the contract has them; a value that is neither a
+  -- string nor a number could not be read as a header by anything after.
+  local headers = {}
+  for name, value in pairs(given or NO_OPTIONS) do
+    if type(name) ~= "string" then return malformed("a header name is not a string") end
+    if type(value) == "number" then
+      value = text_of(value)
+    elseif type(value) ~= "string" then
+      return malformed("header " .. one_line(name) .. " is not a string")
+    end
+    headers[lower(name)] = value
+  end
+  return { status = status, headers = headers, body = body or "" }
 end
 
 -- The body as a string, made from a lent payload when first needed.
@@ -363,7 +388,11 @@ local function decode(op, params, res)
   if empty then
     problem = "the body is empty"
   elseif op.page then
-    value, problem = core.decode_page(body, op.page, params.limit, params.offset or 0)
+    -- The request's limit and offset fill in what the envelope leaves out;
+    -- a JSON null sent for either tells nothing.
+    local limit, offset = params.limit, params.offset
+    value, problem = core.decode_page(body, op.page, type(limit) == "number" and limit or nil,
+      type(offset) == "number" and offset or 0)
   else
     value, problem = core.decode(body, op.result)
     -- Signals and research come one per response; only plain objects may
@@ -478,6 +507,7 @@ function request.incoming(call, res, problem, at)
   local attempt = call.attempt
   err.method, err.path, err.attempts = op.method, call.path, attempt
   err.retryable = retry.should_retry(err, op.method, call.opts.retry_unsafe)
+  err.maybe_processed = retry.maybe_processed(err, op.method)
   err.connected = nil
   scrub_key(err, options.api_key)
   local max_retries = call.opts.max_retries or options.max_retries

@@ -1,6 +1,6 @@
 -- The retry policy (DESIGN §6, §9): which failed attempts are tried again,
 -- and how long to wait before the next one. request.lua runs the loop.
-local min, random = math.min, math.random
+local min, max, random = math.min, math.max, math.random
 
 local retry = {}
 
@@ -36,6 +36,23 @@ function retry.should_retry(err, method, retry_unsafe)
   return false
 end
 
+-- Whether a failed POST or PATCH may have been processed by the server (and
+-- so have spent credits): it was sent and nothing proves it was refused.
+-- Refusals that prove it: an answer of 4xx other than 408 (a sync call that
+-- timed out on the server has created its signal), 503, or a connection
+-- that was never made. A 2xx that does not decode was processed.
+function retry.maybe_processed(err, method)
+  if not UNSAFE_METHODS[method] then return false end
+  local kind = err.kind
+  if kind == "network" or kind == "timeout" then return err.connected ~= false end
+  if kind == "decode" then return true end
+  if kind == "http" then
+    local status = err.status
+    return status == 408 or (status >= 500 and status ~= 503)
+  end
+  return false
+end
+
 -- Full jitter: the n-th retry waits a random time in
 -- [0, min(retry_max_delay, retry_base_delay * 2^(n-1))].
 function retry.backoff(attempt, options)
@@ -43,14 +60,21 @@ function retry.backoff(attempt, options)
 end
 
 -- Seconds to wait before retry number `attempt`, or nil when the server asked
--- for longer than max_retry_after (the error is then returned at once).
+-- for longer than max_retry_after (the error is then returned at once). A
+-- 429 without a hint waits at least rate_limit_floor: a backoff of a
+-- fraction of a second would meet the same limit again (Saber's CLI waits a
+-- minute, API-NOTES §12.3).
 function retry.delay(err, attempt, options)
   local hint = err.retry_after
   if hint then
     if hint > options.max_retry_after then return nil end
     return hint
   end
-  return retry.backoff(attempt, options)
+  local delay = retry.backoff(attempt, options)
+  if err.status == 429 then
+    delay = max(delay, min(options.rate_limit_floor, options.max_retry_after))
+  end
+  return delay
 end
 
 return retry

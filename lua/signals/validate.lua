@@ -228,7 +228,11 @@ function validate.params(op, params)
   for _, field in ipairs(op.fields) do
     local value = params[field.name]
     if value == nil then
-      if field.required then add(problems, field.name, "is required") end
+      if field.required then
+        add(problems, field.name, "is required")
+      elseif field.required_unless and params[field.required_unless] == nil then
+        add(problems, field.name, "is required unless '" .. field.required_unless .. "' is given")
+      end
     else
       local problem = value_problem(field, field.name, field.location, value)
       if problem then add(problems, field.name, problem) end
@@ -266,6 +270,8 @@ local SETTING_KINDS = {
             expected = "a non-negative integer" },
   positive_integer = { test = function(v) return is_finite(v) and v >= 1 and v == floor(v) end,
                        expected = "a positive integer" },
+  sync_wait = { test = function(v) return is_finite(v) and v >= 1 and v <= 900 and v == floor(v) end,
+                expected = "an integer between 1 and 900 (seconds)" },
   boolean = { test = function(v) return type(v) == "boolean" end, expected = "a boolean" },
   string = { test = function(v) return type(v) == "string" end, expected = "a string" },
   table = { test = function(v) return type(v) == "table" end, expected = "a table" },

@@ -8,6 +8,7 @@
 -- @module signals.cli.batch
 local core = require("signals.core")
 local retry = require("signals.retry")
+local convert = require("signals.cli.convert")
 
 local ipairs, tostring, tonumber, error = ipairs, tostring, tonumber, error
 local max = math.max
@@ -180,11 +181,11 @@ batch.spec = { name = "batch", summary = "Ask one question about many companies,
     command:option("-q --question", "The question."):argname("<text>"):count(1)
     command:option("-t --answer-type", "Answer type (default open_text)."):argname("<type>")
     command:option("-c --concurrency", "Requests in flight (default 8)."):argname("<n>")
-      :convert(tonumber):default("8")
+      :convert(convert.positive_integer):default("8")
     command:option("--timeout", "Seconds to wait for the answers (default " .. DEFAULT_TIMEOUT .. ")."):argname("<s>")
-      :convert(tonumber)
+      :convert(convert.seconds)
     command:option("--attempts", "How many times to ask when a signal fails retryably (default "
-      .. DEFAULT_ATTEMPTS .. ")."):argname("<n>"):convert(tonumber)
+      .. DEFAULT_ATTEMPTS .. ")."):argname("<n>"):convert(convert.positive_integer)
   end,
   run = run,
 }

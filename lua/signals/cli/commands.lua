@@ -8,6 +8,7 @@ local core = require("signals.core")
 local columns = require("signals.cli.columns")
 local output = require("signals.cli.output")
 local batch = require("signals.cli.batch")
+local convert = require("signals.cli.convert")
 
 local type, tostring, tonumber = type, tostring, tonumber
 local min = math.min
@@ -50,12 +51,12 @@ end
 
 local function timeout_option(command)
   command:option("--timeout", "Seconds to wait for the answer (default " .. DEFAULT_TIMEOUT .. ")."):argname("<s>")
-    :convert(tonumber)
+    :convert(convert.seconds)
 end
 
 local function max_option(command, default)
   command:option("--max", "Print at most this many" .. (default and " (default " .. default .. ")" or "")
-    .. "."):argname("<n>"):convert(tonumber):default(default and tostring(default) or nil)
+    .. "."):argname("<n>"):convert(convert.positive_integer):default(default and tostring(default) or nil)
 end
 
 local function status_option(command)
@@ -174,7 +175,7 @@ return {
       signal_arguments(command)
       timeout_option(command)
       command:option("--attempts", "How many times to ask when it fails retryably (default 3)."):argname("<n>")
-        :convert(tonumber)
+        :convert(convert.positive_integer)
     end,
     run = function(ctx, args)
       local client = ctx.client
@@ -207,11 +208,10 @@ return {
     run = function(ctx, args)
       local client = ctx.client
       local sig, err
-      if not args.contact then sig, err = client:get_signal(args.id) end
-      if args.contact or (err and err.status == 404) then
-        -- Unknown as either: the company lookup's 404 says so.
-        local contact_sig, contact_err = client:get_contact_signal(args.id)
-        if contact_sig or args.contact then sig, err = contact_sig, contact_err end
+      if args.contact then
+        sig, err = client:get_contact_signal(args.id)
+      else
+        sig, err = client:get_any_signal(args.id)
       end
       if sig and args.wait then
         sig, err = client:wait(sig, { timeout = args.timeout or DEFAULT_TIMEOUT })

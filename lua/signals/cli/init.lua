@@ -11,6 +11,7 @@ local signals = require("signals")
 local output = require("signals.cli.output")
 local progress = require("signals.cli.progress")
 local commands = require("signals.cli.commands")
+local convert = require("signals.cli.convert")
 
 local ipairs, tostring, pcall, xpcall, error, setmetatable, getmetatable =
   ipairs, tostring, pcall, xpcall, error, setmetatable, getmetatable
@@ -50,7 +51,8 @@ local function build_parser(specs)
   parser:command_target("command")
   parser:option("--api-key", "API key (default: $SABER_API_KEY)."):argname("<key>")
   parser:option("--base-url", "API base URL (default: $SABER_BASE_URL or https://api.saber.app)."):argname("<url>")
-  parser:option("--request-timeout", "Seconds per HTTP request (default 60)."):argname("<s>"):convert(tonumber)
+  parser:option("--request-timeout", "Seconds per HTTP request (default 60)."):argname("<s>")
+    :convert(convert.seconds)
   parser:mutex(parser:flag("--json", "Print JSON."), parser:flag("--csv", "Print CSV."))
   parser:flag("--no-progress", "No progress on standard error.")
   define(parser, specs)
