@@ -159,7 +159,7 @@ local function run(client, operations, tasks, own)
         i = i + 1
       else
         remove(ready, i)
-        local ok, key, problem = pcall(transport.submit, request.outgoing(job.call, now()))
+        local ok, key, problem = pcall(transport.submit, request.outgoing(job.call))
         if ok and key ~= nil then
           flying[key], in_flight = job, in_flight + 1
         else
@@ -220,7 +220,7 @@ local function run(client, operations, tasks, own)
     -- A hook or on_progress raised: abandon what is in flight, then raise.
     for key, job in pairs(flying) do
       pcall(transport.cancel, key)
-      request.abandon(job.call, now())
+      request.abandon(job.call, now(), "abandoned")
     end
     error(problem, 0)
   end

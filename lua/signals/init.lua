@@ -138,6 +138,7 @@ local DEFAULTS = {
   timeout = 60, connect_timeout = 10,
   max_retries = 2, retry_base_delay = 0.5, retry_max_delay = 8, max_retry_after = 60,
   max_response_bytes = 32 * 1024 * 1024,
+  clock = core.now,
   user_agent = "signals-lua/" .. signals.VERSION .. " (" .. _VERSION .. ")",
 }
 
@@ -149,7 +150,7 @@ local CLIENT_OPTIONS = {
   ca_file = "string", ca_path = "string", proxy = "string", user_agent = "string",
   transport = "transport",
   on_request = "function", on_response = "function", on_retry = "function",
-  sleep = "function", allow_insecure_http = "boolean",
+  sleep = "function", clock = "function", allow_insecure_http = "boolean",
   rate_limit = "any", -- nil, false or a table: ratelimit.problems checks it
 }
 
@@ -369,8 +370,13 @@ end
 --   status, headers, body }` for each response
 -- @field on_retry hook called with `{ operation, attempt, delay, error,
 --   method, url }` before each retry's wait (`error`: the fields of the @{Error})
--- @field sleep `function(seconds)` used between retries and polls (default:
---   blocking; `ngx.sleep` in OpenResty)
+-- @field sleep `function(seconds)` used between retries and polls, and for
+--   the rate limiter's waits (default: blocking; `ngx.sleep` in OpenResty)
+-- @field clock `function()` returning Unix time in seconds (fractions
+--   allowed): the one clock of the rate limiter (X-Ratelimit-Reset is Unix
+--   time), `wait`'s timeout, @{Client:all}'s waits and Retry-After dates
+--   (default: the system's wall clock). Pair it with a `sleep` that does
+--   not really wait, e.g. in tests: a clock that such a sleep moves forward
 -- @table options
 
 --- Makes a client. The `Authorization` header is redacted in everything a
@@ -409,7 +415,7 @@ function signals.new(opts)
     max_response_bytes = options.max_response_bytes,
   }
   return setmetatable({ options = options, transport = transport, owns_transport = opts.transport == nil,
-                        closed = false, skew = 0, limiter = ratelimit.new(opts.rate_limit, core.now(), options.max_retry_after) },
+                        closed = false, limiter = ratelimit.new(opts.rate_limit, options.max_retry_after) },
                       Client)
 end
 
