@@ -244,7 +244,9 @@ end
 -- @return an iterator giving each @{Page}
 -- @raise an unknown or non-list operation, or params that are not a table;
 --   while iterating, the @{Error} of a page that failed after retries, so that
---   a failure is never mistaken for the end of the list
+--   a failure is never mistaken for the end of the list, or an @{Error} of
+--   kind `"decode"` when the server makes no progress (a page repeating the
+--   one before, another offset than the one asked for)
 function Client:pages(name, params, opts)
   return paging.pages(self, list_operation(name, params), params, opts)
 end
