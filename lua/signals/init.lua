@@ -22,6 +22,7 @@ local type, pairs, ipairs, tostring, tonumber, error, require, setmetatable, raw
 local format, gsub, find, match, lower = string.format, string.gsub, string.find, string.match,
   string.lower
 local getenv, execute = os.getenv, os.execute
+local ceil = math.ceil
 
 local signals = {}
 
@@ -155,13 +156,17 @@ local CLIENT_OPTIONS = {
 }
 
 -- The default `sleep`: it blocks the caller, except in OpenResty where
--- ngx.sleep yields to the event loop.
+-- ngx.sleep yields to the event loop. ngx.sleep counts whole milliseconds,
+-- cut down: a wait is rounded up to the next one, so that it never ends
+-- early, and never asks for 0 ms (which Debian's module logs as a warning
+-- each time: "ngx.sleep(0) called without delayed events patch").
 local blocking_sleep
 local function default_sleep(seconds)
   if not blocking_sleep then
     local ngx = rawget(_G, "ngx")
     if ngx and ngx.sleep then
-      blocking_sleep = ngx.sleep
+      local sleep = ngx.sleep
+      blocking_sleep = function(s) sleep(ceil(s * 1000) / 1000) end
     else
       local has_socket, socket = pcall(require, "socket")
       blocking_sleep = has_socket and socket.sleep

@@ -402,11 +402,13 @@ local function light_threads(prepare, send)
   end
 
   -- The next request that ended, or nil when none did within `timeout` s
-  -- (at once when none is in flight).
+  -- (at once when none is in flight). The semaphore counts whole
+  -- milliseconds, cut down: rounded up, a wait never ends before its time
+  -- (to be polled again, at once, for what is left).
   local function poll(timeout)
     local s = state()
     if #s.done == 0 and next(s.threads) == nil then return nil end
-    if not s.ended:wait(timeout) then return nil end
+    if not s.ended:wait(ceil(timeout * 1000) / 1000) then return nil end
     local ended = remove(s.done, 1)
     return ended.key, ended.res, ended.err
   end
