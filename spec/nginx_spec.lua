@@ -248,6 +248,8 @@ http {
     probe_client = signals.new{ api_key = "sk_test_probe", base_url = "{{MOCK}}", max_retries = 0 }
     local _, err = probe_client:get_credits()
     init_error = tostring(err)
+    retry_client = signals.new{ api_key = "sk_test_probe", base_url = "{{MOCK}}", max_retries = 2,
+                                retry_base_delay = 0.01 }
   }
 
   server {
@@ -266,6 +268,19 @@ http {
           answers[i] = res or { error = err }
         end
         ngx.say(core.encode(answers))
+      }
+    }
+
+    # One client call described in JSON ({ operation, params }), by a
+    # client that retries by the policy: its result or its error.
+    location = /call {
+      content_by_lua_block {
+        local core = require("signals.core")
+        ngx.req.read_body()
+        local spec = core.decode(ngx.req.get_body_data(), "object"):totable()
+        local result, err = retry_client[spec.operation](retry_client, spec.params)
+        ngx.print(core.encode(result and { ok = true } or { kind = err.kind, code = err.code,
+          attempts = err.attempts, retryable = err.retryable, message = err.message }))
       }
     }
 
@@ -436,16 +451,41 @@ describe("OpenResty: the cosocket transport", function()
     assert.are.equal(false, err.connected)
   end)
 
-  it("tries a new connection when a pooled one fails before any answer; reports a reset there", function()
+  it("does not send again what a pooled connection took whole before a reset: connected, for the policy", function()
     probe(credits_request())   -- leaves a connection in the pool
     mock:reset()
-    mock:fault{ path = "/v1/credits", fault = "reset", times = 2 }
+    mock:fault{ path = "/v1/credits", fault = "reset" }
     local err = probe(credits_request())[1].error
     assert.are.equal("network", err.kind)
     assert.are.equal(true, err.connected)
-    local log = mock:requests()
-    assert.are.equal(2, #log)
-    assert.are_not.equal(log[1].remote_port, log[2].remote_port)
+    assert.are.equal(1, #mock:requests())
+  end)
+
+  -- One client call inside nginx (the /call location).
+  local function call(operation, params)
+    local status, answer = finish(send(port, "POST", "/call",
+      json.encode({ operation = operation, params = params })))
+    assert.are.equal(200, status, answer)
+    return json.decode(answer)
+  end
+
+  it("sends a POST once when the server reads it whole on a pooled connection and resets", function()
+    local question = { domain = "acme.com", question = "Hiring?" }
+    assert.is_true(call("create_signal", question).ok)   -- leaves a connection in the pool
+    mock:reset()
+    mock:fault{ method = "POST", path = "/v1/companies/signals", fault = "reset" }
+    local err = call("create_signal", question)
+    -- it may have been processed: the policy does not retry it, nor may the transport
+    assert.are.equal("network", err.kind)
+    assert.are.equal(1, err.attempts)
+    assert.is_false(err.retryable)
+    assert.are.equal(1, #mock:requests_to("POST", "/v1/companies/signals"))
+    -- a GET in the same place is retried, by the policy
+    assert.is_true(call("get_credits").ok)
+    mock:reset()
+    mock:fault{ method = "GET", path = "/v1/credits", fault = "reset" }
+    assert.is_true(call("get_credits").ok)
+    assert.are.equal(2, #mock:requests_to("GET", "/v1/credits"))
   end)
 
   it("reports a body cut short as PARTIAL_FILE", function()
