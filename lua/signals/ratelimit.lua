@@ -44,17 +44,17 @@ end
 -- the seconds from `now` until that token is due (0: at once). It never
 -- refuses: a token may be reserved before it exists, each reservation
 -- getting the next free slot, 1/rate after the one before, so that
--- requests waiting together go one by one and never more than
--- burst + rate * t in any t seconds. The caller sends at its slot without
--- asking again; a token reserved and not used is lost (the limiter errs on
--- the side of sending less). The state is one number per bucket, its
+-- requests waiting together get slots of their own, never more than
+-- burst + rate * t of them in any t seconds. The caller sends at its slot
+-- (not before) without asking again; a token reserved and not used is lost
+-- (the limiter errs on the side of sending less). The state is one number per bucket, its
 -- theoretical arrival time (GCRA): when the bucket will be full again,
 -- none meaning full now. One atomic step (a Lua script in Redis, a lock
 -- around a shared dict's get and set):
 --
---   tat       = max(state[key] or now, now)
+--   tat        = max(state[key] or now, now)
 --   state[key] = tat + 1 / rate
---   wait      = max(0, tat + 1 / rate - burst / rate - now)
+--   wait       = max(0, tat + 1 / rate - burst / rate - now)
 --
 -- A state that `now` has passed only says "full": a store may let it
 -- expire at that time.
