@@ -22,6 +22,7 @@ local type, pairs, ipairs, tostring, tonumber, error, require, setmetatable, raw
 local format, gsub, find, match, lower = string.format, string.gsub, string.find, string.match,
   string.lower
 local getenv, execute = os.getenv, os.execute
+local ceil = math.ceil
 
 local signals = {}
 
@@ -167,6 +168,7 @@ local DEFAULTS = {
   max_retries = 2, retry_base_delay = 0.5, retry_max_delay = 8, max_retry_after = 60,
   max_response_bytes = 32 * 1024 * 1024,
   sync_wait = 120, rate_limit_floor = 5,
+  clock = core.now,
   user_agent = "signals-lua/" .. signals.VERSION .. " (" .. _VERSION .. ")",
 }
 
@@ -179,18 +181,22 @@ local CLIENT_OPTIONS = {
   ca_file = "string", ca_path = "string", proxy = "string", user_agent = "string",
   transport = "transport",
   on_request = "function", on_response = "function", on_retry = "function",
-  sleep = "function", allow_insecure_http = "boolean",
+  sleep = "function", clock = "function", allow_insecure_http = "boolean",
   rate_limit = "any", -- nil, false or a table: ratelimit.problems checks it
 }
 
 -- The default `sleep`: it blocks the caller, except in OpenResty where
--- ngx.sleep yields to the event loop.
+-- ngx.sleep yields to the event loop. ngx.sleep counts whole milliseconds,
+-- cut down: a wait is rounded up to the next one, so that it never ends
+-- early, and never asks for 0 ms (which Debian's module logs as a warning
+-- each time: "ngx.sleep(0) called without delayed events patch").
 local blocking_sleep
 local function default_sleep(seconds)
   if not blocking_sleep then
     local ngx = rawget(_G, "ngx")
     if ngx and ngx.sleep then
-      blocking_sleep = ngx.sleep
+      local sleep = ngx.sleep
+      blocking_sleep = function(s) sleep(ceil(s * 1000) / 1000) end
     else
       local has_socket, socket = pcall(require, "socket")
       blocking_sleep = has_socket and socket.sleep
@@ -273,7 +279,9 @@ end
 -- @return an iterator giving each @{Page}
 -- @raise an unknown or non-list operation, or params that are not a table;
 --   while iterating, the @{Error} of a page that failed after retries, so that
---   a failure is never mistaken for the end of the list
+--   a failure is never mistaken for the end of the list, or an @{Error} of
+--   kind `"decode"` when the server makes no progress (a page repeating the
+--   one before, another offset than the one asked for)
 function Client:pages(name, params, opts)
   return paging.pages(self, list_operation(name, params), params, opts)
 end
@@ -417,8 +425,13 @@ end
 --   status, headers, body }` for each response
 -- @field on_retry hook called with `{ operation, attempt, delay, error,
 --   method, url }` before each retry's wait (`error`: the fields of the @{Error})
--- @field sleep `function(seconds)` used between retries and polls (default:
---   blocking; `ngx.sleep` in OpenResty)
+-- @field sleep `function(seconds)` used between retries and polls, and for
+--   the rate limiter's waits (default: blocking; `ngx.sleep` in OpenResty)
+-- @field clock `function()` returning Unix time in seconds (fractions
+--   allowed): the one clock of the rate limiter (X-Ratelimit-Reset is Unix
+--   time), `wait`'s timeout, @{Client:all}'s waits and Retry-After dates
+--   (default: the system's wall clock). Pair it with a `sleep` that does
+--   not really wait, e.g. in tests: a clock that such a sleep moves forward
 -- @table options
 
 --- Makes a client. The `Authorization` header is redacted in everything a
@@ -457,7 +470,7 @@ function signals.new(opts)
     max_response_bytes = options.max_response_bytes,
   }
   return setmetatable({ options = options, transport = transport, owns_transport = opts.transport == nil,
-                        closed = false, skew = 0, limiter = ratelimit.new(opts.rate_limit, core.now(), options.max_retry_after) },
+                        closed = false, limiter = ratelimit.new(opts.rate_limit, options.max_retry_after) },
                       Client)
 end
 

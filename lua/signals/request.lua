@@ -12,8 +12,6 @@ local floor, abs, max = math.floor, math.abs, math.max
 local byte, find, format, gsub, lower, match, sub = string.byte, string.find, string.format,
   string.gsub, string.lower, string.match, string.sub
 local concat, sort = table.concat, table.sort
-local time = os.time
-local now = core.now
 
 local request = {}
 
@@ -368,13 +366,14 @@ local function scrub_key(err, api_key)
   for name, value in pairs(err) do err[name] = scrubbed(value, api_key) end
 end
 
-local function http_error(res)
+-- `now`: the client's clock, for a Retry-After date.
+local function http_error(res, now)
   local err = core.classify_error(res.status, body_text(res), res.headers["content-type"])
   err.kind, err.status = "http", res.status
   -- X-Ratelimit-Reset comes with every response of a rate-limited route; it
   -- is a hint to wait only when the limit was hit.
   local reset = res.status == 429 and res.headers["x-ratelimit-reset"] or nil
-  err.retry_after = core.retry_after(err.retry_after, res.headers["retry-after"], reset, time())
+  err.retry_after = core.retry_after(err.retry_after, res.headers["retry-after"], reset, now)
   return err
 end
 
@@ -408,19 +407,15 @@ local function decode(op, params, res)
   return value
 end
 
--- The client's clock in seconds: real time, plus what its sleeps claimed
--- but did not take (a sleep that only records, in tests), so that the rate
--- limiter and the scheduler count waits in the time the client believes
--- has passed.
+-- The client's clock (the `clock` option, seconds) and its sleep: the rate
+-- limiter, the scheduler, wait and Retry-After dates all count time by
+-- that one clock.
 function request.now(client)
-  return now() + client.skew
+  return client.options.clock()
 end
 
 function request.sleep(client, seconds)
-  local before = now()
   client.options.sleep(seconds)
-  local taken = now() - before
-  if taken < seconds then client.skew = client.skew + seconds - taken end
 end
 
 -- One call as steps: request.call runs them one exchange at a time, the
@@ -450,15 +445,21 @@ function request.start(client, op, params, opts)
 end
 
 -- Seconds the rate limiter wants to pass before call.req goes out (0: now).
+-- The first question about an exchange reserves its token: a slot of its
+-- own in the bucket, so that calls waiting together never go together.
+-- Asked again after the wait, it waits only for what is left of that slot,
+-- and for the server's window, which answers meanwhile may have closed.
 function request.admission(call, at)
   local limiter = call.client.limiter
   if not limiter then return 0 end
-  return limiter:delay(call.req.method, at)
+  local method = call.req.method
+  if not call.slot then call.slot = at + limiter:reserve(method, at) end
+  return max(call.slot - at, limiter:window_wait(method, at))
 end
 
--- Fires on_request and counts call.req with the rate limiter; returns it
--- for the transport.
-function request.outgoing(call, at)
+-- Fires on_request and counts call.req in flight with the rate limiter;
+-- returns it for the transport.
+function request.outgoing(call)
   local client, req = call.client, call.req
   local options = client.options
   if options.on_request then
@@ -466,8 +467,21 @@ function request.outgoing(call, at)
       headers = hook_headers(req.headers, options.api_key), body = req.body,
       timeout = req.timeout, connect_timeout = req.connect_timeout }
   end
-  if client.limiter then client.limiter:sent(req.method, at) end
+  call.slot = nil
+  if client.limiter then
+    client.limiter:sent(req.method)
+    call.in_flight = true
+  end
   return req
+end
+
+-- Tells the limiter that call.req, if it was sent, is over: once per
+-- request sent, whatever raises afterwards.
+local function over(call, headers, at, retry_after)
+  if call.in_flight then
+    call.in_flight = false
+    call.client.limiter:answered(call.req.method, headers, at, retry_after)
+  end
 end
 
 -- Takes the transport's answer to call.req (`res`, or nil and `problem`)
@@ -481,6 +495,9 @@ function request.incoming(call, res, problem, at)
   local options = client.options
   local err, next_req, value
   res, err = checked(res, problem, call.lent)
+  -- The limiter hears of the answer before a hook or the decoder runs.
+  local limited = res and res.status == 429 and http_error(res, at) or nil
+  over(call, res and res.headers, at, limited and limited.retry_after)
   if res then
     if options.on_response then
       options.on_response{ operation = op.name, attempt = call.attempt, method = call.req.method,
@@ -491,13 +508,9 @@ function request.incoming(call, res, problem, at)
       if res.status >= 200 and res.status < 300 then
         value, err = decode(op, call.args, res)
       else
-        err = http_error(res)
+        err = limited or http_error(res, at)
       end
     end
-  end
-  if client.limiter then
-    client.limiter:answered(call.req.method, res and res.headers, at,
-      err and err.status == 429 and err.retry_after or nil)
   end
   if next_req then
     call.req = next_req
@@ -521,10 +534,13 @@ function request.incoming(call, res, problem, at)
   return "retry", delay
 end
 
--- The answer to call.req will never come: the caller gave up on it.
-function request.abandon(call, at)
-  local limiter = call.client.limiter
-  if limiter then limiter:answered(call.req.method, nil, at) end
+-- The call ends here, without its answer: the caller gave up on it (a
+-- cancelled request, a closed client). Returns the error object that ends
+-- it: invalid_request with `message`.
+function request.abandon(call, at, message)
+  over(call, nil, at)
+  return core.error{ kind = "invalid_request", message = message, method = call.op.method,
+                     path = call.path, attempts = call.attempt }
 end
 
 function request.call(client, op, params, opts)
@@ -538,8 +554,11 @@ function request.call(client, op, params, opts)
   send = send or transport.request
   while true do
     local wait = request.admission(call, request.now(client))
-    if wait > 0 then request.sleep(client, wait) end
-    local ok, res, problem = pcall(send, request.outgoing(call, request.now(client)))
+    while wait > 0 do
+      request.sleep(client, wait)
+      wait = request.admission(call, request.now(client))
+    end
+    local ok, res, problem = pcall(send, request.outgoing(call))
     if not ok then res, problem = nil, res end
     local step, outcome = request.incoming(call, res, problem, request.now(client))
     if step == "done" then return outcome end

@@ -118,7 +118,7 @@ end
 
 -- One request and its answer on one connection. It keeps the deadline and,
 -- for the error report and the retry on a stale pooled connection, what
--- happened so far (connected, reused, bytes received).
+-- happened so far (connected, reused, stale, bytes received).
 local Exchange = {}
 Exchange.__index = Exchange
 
@@ -156,9 +156,10 @@ function Exchange:receive(pattern)
   if not self:arm() then return nil, self:timeout_error() end
   local data, problem = self.sock:receive(pattern)
   if not data then
-    -- A connection that fails before any byte of the answer is, when it
-    -- came from the pool, one the server dropped while it idled.
-    self.stale = problem ~= "timeout" and self.received == 0
+    -- Once the whole request is sent, a connection that fails is never
+    -- taken for a stale one, even from the pool and before any byte of
+    -- the answer: the server may have read the request and processed it
+    -- (then reset), so only the retry policy may send it again.
     return nil, self:io_error(problem == "closed" and "connection closed by the server"
       or problem, self.received == 0 and "RECV_ERROR" or "PARTIAL_FILE")
   end
@@ -205,6 +206,9 @@ function Exchange:send(data)
   if not self:arm() then return nil, self:timeout_error() end
   local ok, problem = self.sock:send(data)
   if not ok then
+    -- Not all of the request went out: the server cannot have processed it.
+    -- (nginx itself drops a pooled connection that the server closed while
+    -- it idled, so this is the rare race with that close.)
     self.stale = true
     return nil, self:io_error(problem, "SEND_ERROR")
   end
@@ -402,11 +406,13 @@ local function light_threads(prepare, send)
   end
 
   -- The next request that ended, or nil when none did within `timeout` s
-  -- (at once when none is in flight).
+  -- (at once when none is in flight). The semaphore counts whole
+  -- milliseconds, cut down: rounded up, a wait never ends before its time
+  -- (to be polled again, at once, for what is left).
   local function poll(timeout)
     local s = state()
     if #s.done == 0 and next(s.threads) == nil then return nil end
-    if not s.ended:wait(timeout) then return nil end
+    if not s.ended:wait(ceil(timeout * 1000) / 1000) then return nil end
     local ended = remove(s.done, 1)
     return ended.key, ended.res, ended.err
   end
@@ -468,9 +474,9 @@ function transport.new(options)
   local function send(req, url)
     local deadline = req.timeout and req.timeout > 0 and now() + req.timeout or nil
     local res, err, stale
-    -- A pooled connection the server had closed processed nothing,
-    -- whatever the method: the next one is tried, then a new one. Each
-    -- stale connection leaves the pool, so this ends.
+    -- A pooled connection that could not take the whole request processed
+    -- nothing, whatever the method: the next one is tried, then a new one.
+    -- Each stale connection leaves the pool, so this ends.
     repeat
       res, err, stale = exchange(req, url, max_body, deadline)
     until not stale
