@@ -61,7 +61,8 @@ describe("rate limiter", function()
   describe("options", function()
     it("defaults to the API's documented limits", function()
       assert.are.same({ writes_per_minute = 2000, reads_per_minute = 100000,
-                        write_burst = 400, read_burst = 10000 }, ratelimit.DEFAULTS)
+                        write_burst = 400, read_burst = 10000,
+                        extract_per_minute = 6, extract_burst = 3 }, ratelimit.DEFAULTS)
     end)
 
     it("accepts a partial table and false", function()
@@ -74,7 +75,7 @@ describe("rate limiter", function()
       for _, value in ipairs {
         5, "fast", true,
         { reads_per_minute = 0 }, { writes_per_minute = -1 }, { read_burst = 1.5 },
-        { write_burst = 0 }, { reads_per_second = 10 },
+        { write_burst = 0 }, { reads_per_second = 10 }, { extract_per_minute = 0 }, { extract_burst = 2.5 },
       } do
         assert.has_error(function()
           signals.new{ api_key = helper.API_KEY, base_url = mock.url, rate_limit = value }
@@ -102,6 +103,28 @@ describe("rate limiter", function()
       assert(client:create_signal{ domain = "acme.com", question = "Two?" })
       assert.are.equal(1, #slept)
       near(2, slept[1])
+    end)
+
+    it("gives template-extract proposals a bucket of their own (6 a minute, burst 3) beside the writes", function()
+      local client, slept = helper.client(mock, { max_retries = 0 })
+      for _ = 1, 5 do client:propose_template_extraction{ signalType = "company" } end
+      assert.are.equal(5, #mock:requests_to("POST", "/v1/signal-templates/extract/propose"))
+      -- three at once, then one every 10 s
+      assert.are.equal(2, #slept)
+      near(10, slept[1])
+      near(10, slept[2])
+      -- the other writes are not held back by it, and take their own tokens
+      assert(client:create_signal{ domain = "acme.com", question = "Hiring?" })
+      assert.are.equal(2, #slept)
+    end)
+
+    it("counts a proposal against the write bucket too", function()
+      local client, slept = helper.client(mock, { max_retries = 0,
+        rate_limit = { writes_per_minute = 60, write_burst = 1 } })
+      assert(client:create_signal{ domain = "acme.com", question = "Hiring?" })
+      client:propose_template_extraction{ signalType = "company" }
+      assert.are.equal(1, #slept)
+      near(1, slept[1])
     end)
 
     it("counts every attempt, retries included", function()

@@ -413,8 +413,9 @@ end
 -- @field user_agent the User-Agent header (default `signals-lua/<version> (<Lua version>)`)
 -- @field rate_limit the client-side limiter: a table of `writes_per_minute`
 --   (default 2000), `reads_per_minute` (100000), `write_burst` (400),
---   `read_burst` (10000), or `false` for none; it also follows the server's
---   `X-Ratelimit-*` headers
+--   `read_burst` (10000), `extract_per_minute` (6) and `extract_burst` (3)
+--   (template-extract proposals, which also take a write token), or `false`
+--   for none; it also follows the server's `X-Ratelimit-*` headers
 -- @field transport a table with `request(req)` returning `res` or `nil, err`
 --   (`req = { method, url, headers, body, timeout, connect_timeout }`,
 --   `res = { status, headers (lower-case names), body }`); default:

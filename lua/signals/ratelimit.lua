@@ -13,10 +13,12 @@ local min, max, huge = math.min, math.max, math.huge
 local ratelimit = {}
 
 ratelimit.DEFAULTS = { writes_per_minute = 2000, reads_per_minute = 100000,
-                       write_burst = 400, read_burst = 10000 }
+                       write_burst = 400, read_burst = 10000,
+                       extract_per_minute = 6, extract_burst = 3 }
 
 local SETTINGS = { writes_per_minute = "positive", reads_per_minute = "positive",
-                   write_burst = "positive_integer", read_burst = "positive_integer" }
+                   write_burst = "positive_integer", read_burst = "positive_integer",
+                   extract_per_minute = "positive", extract_burst = "positive_integer" }
 
 -- API.md §13: POST, PUT, DELETE are writes; GET, HEAD, OPTIONS reads. PATCH
 -- changes data too.
@@ -89,32 +91,39 @@ function ratelimit.new(settings, max_wait)
   for name, value in pairs(settings or {}) do s[name] = value end
   return setmetatable({ store = local_store(), max_wait = max_wait,
                         write = class("write", s.writes_per_minute, s.write_burst),
-                        read = class("read", s.reads_per_minute, s.read_burst) },
+                        read = class("read", s.reads_per_minute, s.read_burst),
+                        extract = class("extract", s.extract_per_minute, s.extract_burst) },
                       Limiter)
 end
 
-function Limiter:class(method)
+-- The class of a request with `method` of the operation `op`: reads and
+-- writes, and for an operation with a bucket of its own (`op.rate_limit`,
+-- API-NOTES §13: template-extract proposals), that bucket, which also
+-- takes a write token (the API counts it in both).
+function Limiter:class(method, op)
+  local own = method == op.method and op.rate_limit
+  if own then return self[own], self.write end
   return WRITES[method] and self.write or self.read
 end
 
--- Reserves the token of one request with `method` asked for at `now`:
--- the seconds until it may go by the bucket (0: now).
-function Limiter:reserve(method, now)
-  local c = self:class(method)
-  return self.store.reserve(c.key, c.rate, c.burst, now)
+-- Reserves the tokens of one request of class `c` (and `also`) asked for
+-- at `now`: the seconds until it may go by the buckets (0: now).
+function Limiter:reserve(c, also, now)
+  local wait = self.store.reserve(c.key, c.rate, c.burst, now)
+  if also then wait = max(wait, self.store.reserve(also.key, also.rate, also.burst, now)) end
+  return wait
 end
 
 local function forget_past_window(c, now)
   if c.reset and now >= c.reset then c.remaining, c.reset = nil, nil end
 end
 
--- Seconds the server's count wants to pass before a request with `method`
+-- Seconds the server's count wants to pass before a request of class `c`
 -- goes (0: now). Its remaining count holds for every request in flight
 -- too: they may not have reached it when it answered. When it is spent,
 -- nothing goes before the window resets; an answer arriving meanwhile may
 -- lift that, so the caller asks again once the wait is over.
-function Limiter:window_wait(method, now)
-  local c = self:class(method)
+function Limiter:window_wait(c, now)
   forget_past_window(c, now)
   if c.remaining and c.remaining - c.in_flight <= 0 and c.reset - now <= self.max_wait then
     return c.reset - now
@@ -122,20 +131,18 @@ function Limiter:window_wait(method, now)
   return 0
 end
 
-function Limiter:sent(method)
-  local c = self:class(method)
+function Limiter:sent(c)
   c.in_flight = c.in_flight + 1
 end
 
--- A request sent with `method` is over: `headers` (lower-case names) of its
+-- A request of class `c` is over: `headers` (lower-case names) of its
 -- answer, or nil when none came or none will. Answers arrive out of order:
 -- within one window the lowest count is the truest, and an answer from an
 -- earlier window says nothing about the current one. X-Ratelimit-Reset is
 -- Unix seconds (API.md §13); a reset already past carries no limit.
 -- `retry_after`: the seconds a 429 asked to wait, which may end the window
 -- sooner than the reset's whole seconds say.
-function Limiter:answered(method, headers, now, retry_after)
-  local c = self:class(method)
+function Limiter:answered(c, headers, now, retry_after)
   c.in_flight = max(0, c.in_flight - 1)
   forget_past_window(c, now)
   local remaining = headers and tonumber(headers["x-ratelimit-remaining"])

@@ -452,9 +452,11 @@ end
 function request.admission(call, at)
   local limiter = call.client.limiter
   if not limiter then return 0 end
-  local method = call.req.method
-  if not call.slot then call.slot = at + limiter:reserve(method, at) end
-  return max(call.slot - at, limiter:window_wait(method, at))
+  if not call.slot then
+    local class, also = limiter:class(call.req.method, call.op)
+    call.class, call.slot = class, at + limiter:reserve(class, also, at)
+  end
+  return max(call.slot - at, limiter:window_wait(call.class, at))
 end
 
 -- Fires on_request and counts call.req in flight with the rate limiter;
@@ -469,7 +471,7 @@ function request.outgoing(call)
   end
   call.slot = nil
   if client.limiter then
-    client.limiter:sent(req.method)
+    client.limiter:sent(call.class)
     call.in_flight = true
   end
   return req
@@ -480,7 +482,7 @@ end
 local function over(call, headers, at, retry_after)
   if call.in_flight then
     call.in_flight = false
-    call.client.limiter:answered(call.req.method, headers, at, retry_after)
+    call.client.limiter:answered(call.class, headers, at, retry_after)
   end
 end
 
