@@ -11,6 +11,7 @@
 local core = require("signals.core")
 local request = require("signals.request")
 local validate = require("signals.validate")
+local errors = require("signals.errors")
 
 local type, pairs, next, error, pcall, setmetatable = type, pairs, next, error, pcall, setmetatable
 local create, resume, status, yield = coroutine.create, coroutine.resume, coroutine.status, coroutine.yield
@@ -34,8 +35,7 @@ local CALL, SLEEP = {}, {}
 local CLOSED = "the client is closed"
 
 local function invalid(message, field)
-  return core.error{ kind = "invalid_request", message = message,
-                     fields = { { field = field, message = message } } }
+  return errors.invalid(message, { { field = field, message = message } })
 end
 
 -- The options of all / wait_all proper; the rest (wait_all) are for each job.
@@ -44,9 +44,7 @@ local function own_options(opts)
   if type(opts) ~= "table" then return nil, invalid("'opts' must be a table", "opts") end
   local own = { concurrency = opts.concurrency, on_progress = opts.on_progress }
   local problems = validate.settings(OPTIONS, own, "opts")
-  if #problems > 0 then
-    return nil, core.error{ kind = "invalid_request", message = validate.message(problems), fields = problems }
-  end
+  if #problems > 0 then return nil, errors.refused(problems) end
   return own
 end
 

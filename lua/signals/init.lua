@@ -16,11 +16,11 @@ local lifecycle = require("signals.lifecycle")
 local concurrency = require("signals.concurrency")
 local ratelimit = require("signals.ratelimit")
 local webhook = require("signals.webhook")
+local url = require("signals.url")
 
-local type, pairs, ipairs, tostring, tonumber, error, require, setmetatable, rawget, pcall =
-  type, pairs, ipairs, tostring, tonumber, error, require, setmetatable, rawget, pcall
-local format, gsub, find, match, lower = string.format, string.gsub, string.find, string.match,
-  string.lower
+local type, pairs, ipairs, tostring, error, require, setmetatable, rawget, pcall =
+  type, pairs, ipairs, tostring, error, require, setmetatable, rawget, pcall
+local format, gsub, find = string.format, string.gsub, string.find
 local getenv, execute = os.getenv, os.execute
 local ceil = math.ceil
 
@@ -218,20 +218,6 @@ end
 local function env(name)
   local value = getenv(name)
   return value ~= "" and value or nil
-end
-
--- Plain http carries the key in clear text, which is safe only on this
--- machine: 127.0.0.0/8, ::1 or localhost. An authority that could be read
--- two ways (several @, odd characters) is not taken for loopback.
-local function is_loopback_http(base_url)
-  local authority = match(base_url, "^[Hh][Tt][Tt][Pp]://([^/]*)")
-  if not authority then return false end
-  local host = lower(match(authority, "^[%w%-%._~%%!$&'()*+,;=:]*@(.*)$") or authority)
-  host = match(host, "^(%[[%x:]+%])$") or match(host, "^(%[[%x:]+%]):%d*$")
-    or match(host, "^([%w%.%-]+)$") or match(host, "^([%w%.%-]+):%d*$")
-  if host == "localhost" or host == "[::1]" then return true end
-  local a, b, c = match(host or "", "^127%.(%d+)%.(%d+)%.(%d+)$")
-  return a ~= nil and tonumber(a) < 256 and tonumber(b) < 256 and tonumber(c) < 256
 end
 
 --- A client, made by @{new}: every operation of the API is a method named
@@ -459,7 +445,7 @@ function signals.new(opts)
     error(format("signals.new: 'base_url' must be an http(s) URL without query or fragment, got '%s'",
       base_url), 2)
   end
-  if find(base_url, "^[Hh][Tt][Tt][Pp]:") and not opts.allow_insecure_http and not is_loopback_http(base_url) then
+  if find(base_url, "^[Hh][Tt][Tt][Pp]:") and not opts.allow_insecure_http and not url.is_loopback_http(base_url) then
     error("signals.new: 'base_url' is plain http to a host other than loopback, which would send "
       .. "the API key in clear text; use https, or pass allow_insecure_http = true", 2)
   end

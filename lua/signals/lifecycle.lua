@@ -4,6 +4,7 @@
 -- retryable = true.
 local core = require("signals.core")
 local validate = require("signals.validate")
+local errors = require("signals.errors")
 local retry = require("signals.retry")
 
 local type = type
@@ -22,9 +23,7 @@ local WAIT_OPTIONS = { timeout = "duration", interval = "positive", contact = "b
 local RUN_OPTIONS = { wait = "any", timeout = "duration", interval = "positive",
   max_attempts = "positive_integer", headers = "any", max_retries = "any", extra = "any" }
 
-local function invalid_options(problems)
-  return core.error{ kind = "invalid_request", message = validate.message(problems), fields = problems }
-end
+local invalid_options = errors.refused
 
 -- A signal by id whatever its kind, as Saber's CLI looks one up (API-NOTES
 -- §16a): the company endpoint, then on 404 the contact one. Also says

@@ -14,20 +14,19 @@
 -- always verified), and the keep-alive pool (`lua_socket_pool_size`).
 -- @module signals.transports.ngx
 local ngx = rawget(_G, "ngx")  -- nil outside nginx: transport.new says so
+local urls = require("signals.url")
 
 local type, pairs, next, tostring, tonumber, setmetatable, error, pcall, require =
   type, pairs, next, tostring, tonumber, setmetatable, error, pcall, require
 local concat, remove = table.concat, table.remove
 local running = coroutine.running
 local ceil, min = math.ceil, math.min
-local byte, find, format, lower, match = string.byte, string.find, string.format,
-  string.lower, string.match
+local find, format, lower, match = string.find, string.format, string.lower, string.match
 
 local transport = {}
 
 local METHODS = { GET = true, POST = true, PUT = true, PATCH = true, DELETE = true }
 local BODY_METHODS = { POST = true, PUT = true, PATCH = true, DELETE = true }
-local DEFAULT_PORTS = { http = 80, https = 443 }
 local DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 local MAX_HEADER_BYTES = 256 * 1024
 -- "No limit" for cosocket timeouts, whose 0 means nginx.conf's default.
@@ -76,27 +75,6 @@ local function check(req)
       return format("invalid value for header %s", name)
     end
   end
-end
-
--- scheme, host (brackets kept for IPv6), port, and the request target.
-local function parse_url(url)
-  local scheme, authority, target = match(url, "^(%a[%w+.-]*)://([^/?#]*)([^#]*)")
-  if not scheme then return nil, "URL_MALFORMAT", "malformed URL" end
-  scheme = lower(scheme)
-  if not DEFAULT_PORTS[scheme] then
-    return nil, "UNSUPPORTED_PROTOCOL", format("unsupported protocol '%s'", scheme)
-  end
-  if find(authority, "@", 1, true) then
-    return nil, "URL_MALFORMAT", "credentials in the URL are not supported"
-  end
-  local host, port = match(authority, "^(%[[%x:.]+%]):?(%d*)$")
-  if not host then host, port = match(authority, "^([^:]+):?(%d*)$") end
-  if not host then return nil, "URL_MALFORMAT", "no host in the URL" end
-  port = tonumber(port) or DEFAULT_PORTS[scheme]
-  if port < 1 or port > 65535 then return nil, "URL_MALFORMAT", "port out of range" end
-  if target == "" then target = "/" elseif byte(target) == 63 then target = "/" .. target end
-  return { scheme = scheme, host = host, port = port, target = target,
-           authority = authority }
 end
 
 local function request_head(req, url)
@@ -462,7 +440,7 @@ function transport.new(options)
     if refusal then return nil, refusal end
     local problem = check(req)
     if problem then return nil, refused(problem) end
-    local url, code, message = parse_url(req.url)
+    local url, code, message = urls.target(req.url)
     if not url then
       local err = refused(message)
       err.code = code
