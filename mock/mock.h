@@ -10,6 +10,9 @@
 #include "util.h"
 
 #define MOCK_CREDITS 10000
+/* The API's answer cache keeps an answer 12 hours (API.md §4.4). */
+#define MOCK_CACHE_TTL_S 43200L
+#define CACHE_TTL_MAX_S (365L * 86400)
 
 struct options {
     int port;
@@ -18,6 +21,7 @@ struct options {
     long parent_pid;   /* 0 = none */
     long ttl_s;        /* 0 = no limit */
     long delay_ms;
+    long cache_ttl_s;
     const char *api_key;  /* NULL = any key starting with sk_ */
 };
 
@@ -31,5 +35,12 @@ struct mock {
     /* cJSON_Parse writes a process-wide error pointer: parses take turns. */
     pthread_mutex_t parse_lock;
 };
+
+/* What a start and a /_mock/reset set the store to. */
+static inline struct store_defaults mock_store_defaults(const struct mock *m)
+{
+    return (struct store_defaults){ .credits = MOCK_CREDITS, .delay_ms = m->opt.delay_ms,
+                                    .cache_ttl_s = m->opt.cache_ttl_s };
+}
 
 #endif

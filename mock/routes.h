@@ -137,8 +137,23 @@ void control_faults(struct call *c, struct reply *r);
 
 /* The 404 message of an unknown signal subscription (its actions too). */
 extern const char NO_SUBSCRIPTION[];
-/* The question of a signal created with only a signalTemplateId. */
-#define TEMPLATE_QUESTION_FORMAT "question of signal template %s"
+/* A template's version id (the versionId of an extract apply), kept out of
+ * the template as shown: the API's template object has no such member. */
+#define TEMPLATE_VERSION_ID "_versionId"
+/* Gives `tmpl` a fresh version id (a new template or a new version). */
+void new_version_id(cJSON *tmpl);
+/* What a signal made from a template takes from it (API.md §5): its
+ * question and answer type, and the outputSchema that goes with the type. */
+struct template_def {
+    char *question;
+    int answer_type;
+    char *schema;         /* outputSchema JSON text, or NULL */
+    char *schema_answer;  /* a json_schema template's answer (json_schema_answer_text) */
+};
+/* Copies the definition of the template `id` unless it is unknown or
+ * deleted (false). Takes the records lock. */
+bool template_definition(struct records *rs, const char *id, struct template_def *out);
+void template_def_clear(struct template_def *d);
 /* Template update and subscriptions offer every answer type but
  * contacts_generation. */
 extern const char *const SUBSCRIPTION_ANSWER_TYPES[];
@@ -151,8 +166,8 @@ void definition_members(cJSON *target);
  * in the defaults (answerType open_text, weight important). */
 void apply_definition(cJSON *target, const cJSON *body, const char *const *answer_types,
                       cJSON *fields);
-/* The newest completed answer (unwrapped) of the template's question for a
- * subject, or of a signal made from the template id alone; NULL if none.
+/* The newest completed answer (unwrapped) for a subject of a signal made
+ * from (or attached to) the template, or asking its question; NULL if none.
  * `tmpl` may be NULL (a template the mock does not know). */
 cJSON *template_value(struct store *st, const cJSON *tmpl, const char *template_id,
                       enum signal_kind kind, const char *subject, int64_t now);

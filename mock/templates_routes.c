@@ -66,6 +66,13 @@ void apply_definition(cJSON *target, const cJSON *body, const char *const *answe
         json_set_string(target, "weight", "important");
 }
 
+void new_version_id(cJSON *tmpl)
+{
+    char id[UUID_LEN];
+    new_uuid(id);
+    json_set_string(tmpl, TEMPLATE_VERSION_ID, id);
+}
+
 void templates_list(struct call *c, struct reply *r)
 {
     static const struct listing templates = { .kind = REC_TEMPLATE, .style = PAGE_HAS_MORE,
@@ -95,6 +102,7 @@ void templates_create(struct call *c, struct reply *r)
         return;
     }
     cJSON_AddNullToObject(t, "createdByUserId");  /* made with an API key, not by a user */
+    new_version_id(t);
     json_set_time(t, "createdAt", c->now);
     cJSON_AddNullToObject(t, "deletedAt");
     cJSON_AddStringToObject(t, "source", "api");
@@ -124,6 +132,7 @@ void templates_update(struct call *c, struct reply *r)
         apply_definition(next, body, SUBSCRIPTION_ANSWER_TYPES, fields);
         if (fields_ok(fields, r)) {
             next_version(next);
+            new_version_id(next);
             json_set_time(next, "createdAt", c->now);
             reply_json(r, 200, record_view(next));
             record_replace(rs, REC_TEMPLATE, t, next);
@@ -150,12 +159,33 @@ void templates_delete(struct call *c, struct reply *r)
 cJSON *template_value(struct store *st, const cJSON *tmpl, const char *template_id,
                       enum signal_kind kind, const char *subject, int64_t now)
 {
-    const char *question = json_string(tmpl, "question");
-    cJSON *value = question ? store_latest_value(st, kind, subject, question, now) : NULL;
-    if (!value) {
-        char *stand_in = xasprintf(TEMPLATE_QUESTION_FORMAT, template_id);
-        value = store_latest_value(st, kind, subject, stand_in, now);
-        free(stand_in);
+    return store_latest_value(st, kind, subject, template_id, json_string(tmpl, "question"),
+                              now);
+}
+
+bool template_definition(struct records *rs, const char *id, struct template_def *out)
+{
+    memset(out, 0, sizeof *out);
+    records_lock(rs);
+    const cJSON *t = record_find(rs, REC_TEMPLATE, id);
+    bool live = t && !record_deleted(t);
+    if (live) {
+        const cJSON *schema = cJSON_GetObjectItemCaseSensitive(t, "outputSchema");
+        int type = enum_index(ANSWER_TYPES, json_string(t, "answerType"));
+        out->question = xstrdup(json_string(t, "question"));
+        out->answer_type = type >= 0 ? type : ANSWER_OPEN_TEXT;
+        out->schema = cJSON_IsObject(schema) ? cJSON_PrintUnformatted(schema) : NULL;
+        if (type == ANSWER_JSON_SCHEMA)
+            out->schema_answer = json_schema_answer_text(schema);
     }
-    return value;
+    records_unlock(rs);
+    return live;
+}
+
+void template_def_clear(struct template_def *d)
+{
+    free(d->question);
+    free(d->schema);
+    free(d->schema_answer);
+    memset(d, 0, sizeof *d);
 }

@@ -182,6 +182,11 @@ local PREPARE = {
       { extra = { externalId = params.externalId, externalSource = params.externalSource } }))
   end,
   create_signal_subscription = with("signalTemplateId", new_template),
+  -- a signal made from a template needs one the API knows (else a 404)
+  create_signal = with("signalTemplateId", new_template),
+  create_company_signal_sync = with("signalTemplateId", new_template),
+  create_contact_signal = with("signalTemplateId", new_template),
+  create_contact_signal_sync = with("signalTemplateId", new_template),
   get_signal_template = with("templateId", new_template),
   update_signal_template = with("templateId", new_template),
   delete_signal_template = with("templateId", new_template),
