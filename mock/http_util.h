@@ -47,6 +47,8 @@ void reply_error(struct reply *r, int status, const char *type, const char *code
                  const char *message, cJSON *extra);
 /* 400 VALIDATION/VALIDATION_ERROR carrying `fields` (consumed; non-empty). */
 void reply_validation(struct reply *r, cJSON *fields);
+/* The same with another status (the 422 of the routes that answer one). */
+void reply_validation_as(struct reply *r, int status, cJSON *fields);
 void reply_not_found(struct reply *r, const char *message);
 /* 200 {"id": id, "deleted": true}: the answer to a permanent delete. */
 void reply_deleted(struct reply *r, const char *id);
@@ -56,6 +58,8 @@ void reply_field_error(struct reply *r, const char *field, const char *fmt, ...)
 /* The 400 above when `fields` holds failures; otherwise frees `fields` and
  * returns true. */
 bool fields_ok(cJSON *fields, struct reply *r);
+/* fields_ok() answering `status` instead of 400. */
+bool fields_ok_as(cJSON *fields, struct reply *r, int status);
 /* fields_ok() for a handler that also looked a record up: when `found` is
  * NULL the 404 already in `r` wins and `fields` is dropped. */
 bool found_and_fields_ok(const void *found, cJSON *fields, struct reply *r);

@@ -226,6 +226,11 @@ bool call_flag(const struct call *c, const char *name, bool dflt, cJSON *fields)
 
 cJSON *call_json_object(const struct call *c, struct reply *r)
 {
+    return call_json_object_as(c, r, 400);
+}
+
+cJSON *call_json_object_as(const struct call *c, struct reply *r, int not_object_status)
+{
     cJSON *json = NULL;
     if (c->body_len) {
         pthread_mutex_lock(&c->m->parse_lock);
@@ -237,7 +242,9 @@ cJSON *call_json_object(const struct call *c, struct reply *r)
     const char *why = c->body_len == 0 ? "a JSON object body is required"
                       : json          ? "the body must be a JSON object"
                                       : "the body is not valid JSON";
+    cJSON *fields = cJSON_CreateArray();
+    field_error(fields, "body", "%s", why);
+    reply_validation_as(r, json ? not_object_status : 400, fields);
     cJSON_Delete(json);
-    reply_field_error(r, "body", "%s", why);
     return NULL;
 }

@@ -47,6 +47,9 @@ void route_run(struct call *c, struct reply *r);
 const char *call_header(const struct call *c, const char *name);
 /* The body as a JSON object, or NULL after writing a 400 into `r`. */
 cJSON *call_json_object(const struct call *c, struct reply *r);
+/* The same for a route that answers 422 for a JSON body that is not an
+ * object: 400 stays for a body that is missing or not JSON at all. */
+cJSON *call_json_object_as(const struct call *c, struct reply *r, int not_object_status);
 /* A list route's `limit` (1..max, default dflt) and `offset` (>= 0, default
  * 0) query parameters; problems go to `fields`. */
 void call_paging(const struct call *c, long dflt, long max, long *limit, long *offset,
@@ -172,12 +175,8 @@ void apply_definition(cJSON *target, const cJSON *body, const char *const *answe
 cJSON *template_value(struct store *st, const cJSON *tmpl, const char *template_id,
                       enum signal_kind kind, const char *subject, int64_t now);
 
-/* The contact pool of contacts_routes.c (the search, contact lists). */
-#define CONTACT_POOL_SIZE 60
-cJSON *pool_contact(int i);
-/* Whether pool contact i's role contains one of `titles` (none: true). */
-bool pool_title_matches(int i, const cJSON *titles);
-
+/* Whether the connector `source` is connected. Records lock held. */
+bool connector_connected(struct records *rs, const char *source);
 /* true when the connector `source` is connected; otherwise a 400
  * CONNECTOR_NOT_CONNECTED went into `r`. Records lock held. */
 bool connector_ready(struct records *rs, const char *source, struct reply *r);
