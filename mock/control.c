@@ -27,7 +27,8 @@ void control_reset(struct call *c, struct reply *r)
     struct mock *m = c->m;
     reqlog_reset(&m->log);
     faults_reset(&m->faults);
-    ratelimit_configure(&m->limiter, NULL, NULL, 0);
+    ratelimit_configure(&m->limiter, NULL, 0, NULL, 0);
+    stats_reset(&m->stats);
     struct store_defaults defaults = mock_store_defaults(m);
     store_reset(&m->store, &defaults);
     reply_empty(r, 204);
@@ -64,7 +65,7 @@ void control_config(struct call *c, struct reply *r)
         field_error(fields, "connectors", "%s", err);
     /* the limiter is configured last: nothing changes unless all is valid */
     if (cJSON_GetArraySize(fields) == 0 && limit &&
-        !ratelimit_configure(&c->m->limiter, limit, err, sizeof err))
+        !ratelimit_configure(&c->m->limiter, limit, c->now, err, sizeof err))
         field_error(fields, "rate_limit", "%s", err);
     if (fields_ok(fields, r)) {
         if (delay)
@@ -151,6 +152,30 @@ void control_seed(struct call *c, struct reply *r)
         reply_json(r, 201, store_seed(&c->m->store, &in, c->now));
     free(schema_text);
     cJSON_Delete(body);
+}
+
+void control_stats(struct call *c, struct reply *r)
+{
+    reply_json(r, 200, stats_json(&c->m->stats));
+}
+
+/* The API's routes of the router's table: what a spec holds against the
+ * operations the client knows. */
+void control_routes(struct call *c, struct reply *r)
+{
+    (void)c;
+    size_t n;
+    const struct route *table = route_table(&n);
+    cJSON *out = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(table[i].path, "/v1/", 4) != 0)
+            continue;
+        cJSON *item = cJSON_CreateObject();
+        cJSON_AddStringToObject(item, "method", table[i].method);
+        cJSON_AddStringToObject(item, "path", table[i].path);
+        cJSON_AddItemToArray(out, item);
+    }
+    reply_json(r, 200, out);
 }
 
 void control_faults(struct call *c, struct reply *r)

@@ -185,6 +185,7 @@ int main(int argc, char **argv)
     reqlog_init(&m.log);
     faults_init(&m.faults);
     ratelimit_init(&m.limiter);
+    stats_init(&m.stats);
     pthread_mutex_init(&m.parse_lock, NULL);
 
     int status = 1;
@@ -224,6 +225,7 @@ int main(int argc, char **argv)
     status = 0;
 out:
     pthread_mutex_destroy(&m.parse_lock);
+    stats_destroy(&m.stats);
     ratelimit_destroy(&m.limiter);
     faults_destroy(&m.faults);
     reqlog_destroy(&m.log);

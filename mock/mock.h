@@ -6,6 +6,7 @@
 #include "faults.h"
 #include "ratelimit.h"
 #include "reqlog.h"
+#include "stats.h"
 #include "store.h"
 #include "util.h"
 
@@ -32,6 +33,7 @@ struct mock {
     struct reqlog log;
     struct faults faults;
     struct ratelimit limiter;
+    struct stats stats;
     /* cJSON_Parse writes a process-wide error pointer: parses take turns. */
     pthread_mutex_t parse_lock;
 };

@@ -1,4 +1,4 @@
-/* The router: one table of every route signals-mock knows (the API's 79
+/* The router: one table of every route signals-mock knows (the API's 81
  * operations and the /_mock control routes), and what a handler gets. */
 #ifndef MOCK_ROUTES_H
 #define MOCK_ROUTES_H
@@ -32,17 +32,17 @@ typedef void (*route_handler)(struct call *c, struct reply *r);
 struct route {
     const char *method;
     const char *path;    /* segments; "{name}" matches one non-empty segment */
-    route_handler fn;    /* NULL: the operation exists but is not emulated (501) */
+    route_handler fn;
     int arg;             /* handler-specific (e.g. the signal kind) */
 };
 
+/* Every route, API and control, in table order; `*n` gets the count. */
+const struct route *route_table(size_t *n);
 /* Finds the route for a raw (still percent-encoded) path and fills the
  * call's params. Literal segments win over placeholders. NULL if none. */
 const struct route *route_find(const char *method, const char *raw_path, struct call *c);
 void call_free(struct call *c);
 
-/* Answers a call: the handler, or 501 for an operation not emulated. */
-void route_run(struct call *c, struct reply *r);
 
 const char *call_header(const struct call *c, const char *name);
 /* The body as a JSON object, or NULL after writing a 400 into `r`. */
@@ -130,11 +130,15 @@ void connectors_list(struct call *c, struct reply *r);
 void organisation_get(struct call *c, struct reply *r);
 void organisation_update(struct call *c, struct reply *r);
 void find_email(struct call *c, struct reply *r);
+void extract_propose(struct call *c, struct reply *r);
+void extract_apply(struct call *c, struct reply *r);
 void control_reset(struct call *c, struct reply *r);
 void control_requests(struct call *c, struct reply *r);
 void control_config(struct call *c, struct reply *r);
 void control_seed(struct call *c, struct reply *r);
 void control_faults(struct call *c, struct reply *r);
+void control_routes(struct call *c, struct reply *r);
+void control_stats(struct call *c, struct reply *r);
 
 /* Shared between the areas. */
 
@@ -145,6 +149,9 @@ extern const char NO_SUBSCRIPTION[];
 #define TEMPLATE_VERSION_ID "_versionId"
 /* Gives `tmpl` a fresh version id (a new template or a new version). */
 void new_version_id(cJSON *tmpl);
+/* A new template record (not yet stored) from a create body, or NULL with
+ * the problems appended to `fields`. */
+cJSON *template_new(const cJSON *body, int64_t now, cJSON *fields);
 /* What a signal made from a template takes from it (API.md §5): its
  * question and answer type, and the outputSchema that goes with the type. */
 struct template_def {

@@ -81,11 +81,8 @@ void templates_list(struct call *c, struct reply *r)
     reply_listing(c, r, &templates);
 }
 
-void templates_create(struct call *c, struct reply *r)
+cJSON *template_new(const cJSON *body, int64_t now, cJSON *fields)
 {
-    cJSON *body = call_json_object(c, r);
-    if (!body)
-        return;
     char id[UUID_LEN];
     new_uuid(id);
     cJSON *t = cJSON_CreateObject();
@@ -94,18 +91,30 @@ void templates_create(struct call *c, struct reply *r)
     cJSON_AddNumberToObject(t, "version", 1);
     cJSON_AddStringToObject(t, "organizationId", MOCK_ORGANIZATION_ID);
     definition_members(t);
-    cJSON *fields = cJSON_CreateArray();
+    int before = cJSON_GetArraySize(fields);
     apply_definition(t, body, ANSWER_TYPES, fields);
-    cJSON_Delete(body);
-    if (!fields_ok(fields, r)) {
+    if (cJSON_GetArraySize(fields) > before) {
         cJSON_Delete(t);
-        return;
+        return NULL;
     }
     cJSON_AddNullToObject(t, "createdByUserId");  /* made with an API key, not by a user */
     new_version_id(t);
-    json_set_time(t, "createdAt", c->now);
+    json_set_time(t, "createdAt", now);
     cJSON_AddNullToObject(t, "deletedAt");
     cJSON_AddStringToObject(t, "source", "api");
+    return t;
+}
+
+void templates_create(struct call *c, struct reply *r)
+{
+    cJSON *body = call_json_object(c, r);
+    if (!body)
+        return;
+    cJSON *fields = cJSON_CreateArray();
+    cJSON *t = template_new(body, c->now, fields);
+    cJSON_Delete(body);
+    if (!fields_ok(fields, r))
+        return;
     struct records *rs = &c->m->store.records;
     records_lock(rs);
     reply_json(r, 200, record_view(record_add(rs, REC_TEMPLATE, t)));
