@@ -1,9 +1,9 @@
-/* The account (API.md §11.2, §11.3, §9.5): connectors, the organisation,
+/* The account (API-NOTES §11.2, §11.3, §9.5): connectors, the organisation,
  * and the email finder. Connectors start connected; /_mock/config
  * `connectors` changes them, and contact lists and the HubSpot import
  * check them. The organisation is one record, made on first use (so a
  * reset brings the default back). The email finder's errors come in the
- * API's envelope, as 422s (API.md §16a). */
+ * API's envelope, as 422s (API-NOTES §16a). */
 #define _GNU_SOURCE
 #include "routes.h"
 #include "validate.h"
@@ -89,7 +89,7 @@ bool connectors_valid(const cJSON *config, char *err, size_t err_len)
             snprintf(err, err_len, "unknown connector '%s'", m->string);
             return false;
         }
-        /* HubSpot is only ever connected or absent (API.md §3) */
+        /* HubSpot is only ever connected or absent (API-NOTES §3) */
         if (hubspot ? !(cJSON_IsNull(m) || (cJSON_IsString(m) &&
                                              strcmp(m->valuestring, "connected") == 0))
                     : !(cJSON_IsString(m) && enum_index(CONNECTOR_STATUSES, m->valuestring) >= 0)) {

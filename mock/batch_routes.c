@@ -1,4 +1,4 @@
-/* The batch create (API.md §5.5): every signal definition times every
+/* The batch create (API-NOTES §5.5): every signal definition times every
  * domain. Without `async` a call holds at most 100 signals, with it 20 000.
  * An invalid domain or an exhausted credit balance rejects its items, not
  * the batch; each item may be answered from the cache like a single create. */

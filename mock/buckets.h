@@ -1,4 +1,4 @@
-/* Token buckets (API.md §13): `burst` tokens at most, refilled continuously
+/* Token buckets (API-NOTES §13): `burst` tokens at most, refilled continuously
  * at `per_minute` a minute, starting full. A request takes one token; with
  * less than one left it is refused. Tokens are counted in sixty-thousandths
  * (one token = 60 000 units), so that a refill of per_minute units per

@@ -1,4 +1,4 @@
-/* The answer cache's index (API.md §4.4): for each cache key — kind,
+/* The answer cache's index (API-NOTES §4.4): for each cache key — kind,
  * subject, question, answer type, outputSchema and template — the newest
  * signal created through the API with it. Keys are made of interned
  * strings, so they compare by pointer. Whether that signal may answer a

@@ -1,4 +1,4 @@
-/* Contact lists (API.md §10): a snapshot of a Sales Navigator search, taken
+/* Contact lists (API-NOTES §10): a snapshot of a Sales Navigator search, taken
  * from the contact pool (contact_pool.c) when the list is created (its
  * filters narrow it as they narrow the search) and never refreshed. Creating one
  * needs the salesNavigator connector. Deletes are permanent and take the

@@ -1,4 +1,4 @@
-/* The made-up Sales Navigator behind the contact search (API.md §9.4) and
+/* The made-up Sales Navigator behind the contact search (API-NOTES §9.4) and
  * the contact lists (§10): 60 contacts, each with what the search's
  * filters look at — a department and a seniority level (from the role), a
  * country (from the location), a company and its LinkedIn URL, and skills

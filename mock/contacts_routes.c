@@ -1,4 +1,4 @@
-/* The Sales Navigator contact search (API.md §9.4) over the contact pool
+/* The Sales Navigator contact search (API-NOTES §9.4) over the contact pool
  * (contact_pool.c). It answers from the pool only while the salesNavigator
  * connector is connected; otherwise an empty page with
  * salesNavConnected:false. A companyLinkedInUrls value holding

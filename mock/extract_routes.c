@@ -1,4 +1,4 @@
-/* Template extraction (API.md §8.7, §8.8, §16a): turning ad-hoc signals into
+/* Template extraction (API-NOTES §8.7, §8.8, §16a): turning ad-hoc signals into
  * templates. The API clusters them with a language model; the mock groups
  * its own template-less signals by question and answer type, newest first.
  * A group whose question a live template already asks is an "existing"
@@ -194,7 +194,7 @@ static void check_executions(struct store *st, const cJSON *clusters, cJSON *att
     }
 }
 
-/* The NestJS-style 409 of a plan applied again (API.md §12.2). */
+/* The NestJS-style 409 of a plan applied again (API-NOTES §12.2). */
 static void reply_already_attached(struct reply *r, cJSON *attached)
 {
     cJSON *out = cJSON_CreateObject();

@@ -64,7 +64,7 @@ bool fields_ok_as(cJSON *fields, struct reply *r, int status);
  * NULL the 404 already in `r` wins and `fields` is dropped. */
 bool found_and_fields_ok(const void *found, cJSON *fields, struct reply *r);
 
-/* The list envelopes of API.md §2: A {results,total,limit,offset,count},
+/* The list envelopes of API-NOTES §2: A {results,total,limit,offset,count},
  * B {items,total,limit,offset,hasMore}, C {items,total,limit,offset}, and
  * D the bare array of items. Consumes `items`. */
 enum page_style { PAGE_RESULTS, PAGE_HAS_MORE, PAGE_ITEMS, PAGE_BARE };

@@ -11,7 +11,7 @@
 #include "util.h"
 
 #define MOCK_CREDITS 10000
-/* The API's answer cache keeps an answer 12 hours (API.md §4.4). */
+/* The API's answer cache keeps an answer 12 hours (API-NOTES §4.4). */
 #define MOCK_CACHE_TTL_S 43200L
 #define CACHE_TTL_MAX_S (365L * 86400)
 

@@ -9,7 +9,7 @@
 #define EXTRACT_PROPOSE_PATH "/v1/signal-templates/extract/propose"
 #define LIMIT_MAX 1e9
 
-/* The API's documented defaults (API.md §13), per class. */
+/* The API's documented defaults (API-NOTES §13), per class. */
 static const struct {
     const char *rate_key, *burst_key;
     long per_minute, burst;

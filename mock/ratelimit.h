@@ -1,4 +1,4 @@
-/* The emulated rate limiter (API.md §13), off until /_mock/config sets it,
+/* The emulated rate limiter (API-NOTES §13), off until /_mock/config sets it,
  * in one of two modes:
  * - "window": one fixed window over every /v1 request;
  * - "buckets": the API's documented token buckets, one for writes (POST,

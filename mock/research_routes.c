@@ -1,4 +1,4 @@
-/* Contact research (API.md §9.1-§9.3): started by a POST, processing for the
+/* Contact research (API-NOTES §9.1-§9.3): started by a POST, processing for the
  * mock's delay, then completed (interests, challenges) or failed. */
 #define _GNU_SOURCE
 #include "routes.h"

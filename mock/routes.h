@@ -152,7 +152,7 @@ void new_version_id(cJSON *tmpl);
 /* A new template record (not yet stored) from a create body, or NULL with
  * the problems appended to `fields`. */
 cJSON *template_new(const cJSON *body, int64_t now, cJSON *fields);
-/* What a signal made from a template takes from it (API.md §5): its
+/* What a signal made from a template takes from it (API-NOTES §5): its
  * question and answer type, and the outputSchema that goes with the type. */
 struct template_def {
     char *question;

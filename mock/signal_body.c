@@ -58,7 +58,7 @@ static void read_inline(const cJSON *obj, const char *prefix, struct signal_def 
     }
 }
 
-/* A definition from a template (API.md §5: the template's question, answer
+/* A definition from a template (API-NOTES §5: the template's question, answer
  * type, weight and criteria are used). Inline members were checked for
  * shape and are otherwise ignored. */
 static void read_template(struct call *c, const char *id, struct signal_def *d)

@@ -1,4 +1,4 @@
-/* A signal definition as a create body or a batch item states it (API.md
+/* A signal definition as a create body or a batch item states it (API-NOTES
  * §5, §5.5, §6): validated, and resolved against its template when it
  * names one. Shared by the single creates (signals_routes.c) and the batch
  * (batch_routes.c). */

@@ -1,4 +1,4 @@
-/* Company and contact signals (API.md §4-§6, §8.9 logs) and credits. One
+/* Company and contact signals (API-NOTES §4-§6, §8.9 logs) and credits. One
  * set of handlers serves both kinds: the route's `arg` says which. A create
  * may be answered from the answer cache (store.h); the batch is in
  * batch_routes.c. */

@@ -46,7 +46,7 @@ struct signal_input {
     const char *schema;         /* the outputSchema as JSON text */
     const char *schema_answer;  /* see json_schema_answer_text() */
     int answer_type;
-    /* Whether the cache may answer it (API.md §4.4): an API create without
+    /* Whether the cache may answer it (API-NOTES §4.4): an API create without
      * forceRefresh. Subscription runs are always processed afresh. */
     bool cacheable;
 };
@@ -147,7 +147,7 @@ void research_view_clear(struct research_view *v);
  * most `max`) in `questions`. */
 long store_completed_questions(struct store *st, const char *domain, int64_t now, int max,
                                cJSON *questions);
-/* The unwrapped answer (API.md §4.1) of the newest signal of that kind and
+/* The unwrapped answer (API-NOTES §4.1) of the newest signal of that kind and
  * subject completed at `now` that was made from (or attached to) the
  * template, or asked its question: a copy, or NULL when none. */
 cJSON *store_latest_value(struct store *st, enum signal_kind kind, const char *subject,

@@ -1,4 +1,4 @@
-/* Signal subscriptions (API.md §8.9): a signal definition (inline, or taken
+/* Signal subscriptions (API-NOTES §8.9): a signal definition (inline, or taken
  * from a template) run on a schedule over the subjects of a list. Created
  * stopped; start and stop switch the schedule, trigger runs it now: one
  * signal per company of a company list (or per contact of a contact list),

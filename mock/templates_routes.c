@@ -1,4 +1,4 @@
-/* Signal templates (API.md §8.1-§8.6): versioned question definitions. An
+/* Signal templates (API-NOTES §8.1-§8.6): versioned question definitions. An
  * update makes a new version (version + 1, createdAt of that version); a
  * delete is soft: the template stays readable with its deletedAt, leaves
  * the list (unless includeDeleted=true) and can no longer be changed.
