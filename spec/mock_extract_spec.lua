@@ -67,6 +67,21 @@ describe("signals-mock: template extraction", function()
                       sampleQuestions = { "Are they hiring?" } }, cl)
   end)
 
+  it("counts a run of a template's subscription as that template's executions, not as candidates", function()
+    local t = assert(client:create_signal_template{ name = "Hiring", question = "Are they hiring?",
+                                                    answerType = "boolean" })
+    local list = assert(client:create_company_list{ name = "Two", filter = { domains = { "acme.com", "globex.com" } } })
+    local sub = assert(client:create_signal_subscription{ listId = list.id, signalTemplateId = t.id,
+                                                          frequency = "weekly" })
+    assert(client:trigger_signal_subscription(sub.id))
+    assert.are.equal(2, assert(client:list_subscription_logs{ subscriptionId = sub.id }).total)
+    assert.are.equal(0, propose().totalCandidates)
+    local inline = assert(client:create_signal_subscription{ listId = list.id, name = "Inline",
+                                                             question = "Inline?", frequency = "weekly" })
+    assert(client:trigger_signal_subscription(inline.id))
+    assert.are.equal(2, propose().totalCandidates)
+  end)
+
   it("applies a plan: templates for new clusters, executions attached; the same plan again is a 409", function()
     local a = ask("acme.com", "Are they hiring?", "boolean")
     local b = ask("acme.com", "Which CRM?", "open_text")
