@@ -11,6 +11,7 @@
 local core = require("signals.core")
 local request = require("signals.request")
 local validate = require("signals.validate")
+local cache = require("signals.cache")
 
 local type, pairs, error, pcall, setmetatable = type, pairs, error, pcall, setmetatable
 local create, resume, status, yield = coroutine.create, coroutine.resume, coroutine.status, coroutine.yield
@@ -46,6 +47,8 @@ local function own_options(opts)
   return own
 end
 
+local function yield_call(_, op, params, opts) return yield(CALL, op, params, opts) end
+
 -- The client as a job sees it: operations and sleeps yield to the scheduler,
 -- everything else is the client's.
 local function job_view(client, operations)
@@ -55,6 +58,9 @@ local function job_view(client, operations)
     local op = operations[name]
     if not op then return client[name] end
     local method = function(_, params, opts) return yield(CALL, op, params, opts) end
+    if client.cache then
+      method = function(_, params, opts) return cache.call(client, op, params, opts, yield_call) end
+    end
     view[name] = method
     return method
   end })

@@ -16,11 +16,14 @@ local lifecycle = require("signals.lifecycle")
 local concurrency = require("signals.concurrency")
 local ratelimit = require("signals.ratelimit")
 local webhook = require("signals.webhook")
+local store = require("signals.store")
+local cache = require("signals.cache")
+local spend = require("signals.spend")
 
 local type, pairs, ipairs, tostring, tonumber, error, require, setmetatable, rawget, pcall =
   type, pairs, ipairs, tostring, tonumber, error, require, setmetatable, rawget, pcall
-local format, gsub, find, match, lower = string.format, string.gsub, string.find, string.match,
-  string.lower
+local format, gsub, find, match, lower, byte = string.format, string.gsub, string.find, string.match,
+  string.lower, string.byte
 local getenv, execute = os.getenv, os.execute
 
 local signals = {}
@@ -41,6 +44,12 @@ signals.kind = core.kind
 
 --- Webhook deliveries: @{signals.webhook} (verify, sign, parse).
 signals.webhook = webhook
+
+--- Stores for the state many clients share (the rate limiter's buckets,
+-- the answer cache, the spend limit): @{signals.store}
+-- (`signals.store.memory{}`, `signals.store.shdict(name)`,
+-- `signals.store.redis(conn)`).
+signals.store = store
 
 --- Marks a table to be sent as a JSON object, so that an empty one is `{}`
 -- (an empty table is sent as `[]`).
@@ -181,6 +190,8 @@ local CLIENT_OPTIONS = {
   on_request = "function", on_response = "function", on_retry = "function",
   sleep = "function", allow_insecure_http = "boolean",
   rate_limit = "any", -- nil, false or a table: ratelimit.problems checks it
+  cache = "any", spend_limit = "any", -- checked by cache.problems, spend.problems
+  on_store_error = "function",
 }
 
 -- The default `sleep`: it blocks the caller, except in OpenResty where
@@ -250,6 +261,7 @@ local operation_by_name = {}
 for _, op in ipairs(operations) do
   operation_by_name[op.name] = op
   Client[op.name] = function(self, params, opts)
+    if self.cache then return cache.call(self, op, params, opts, request.call) end
     return request.call(self, op, params, opts)
   end
 end
@@ -431,7 +443,10 @@ end
 function signals.new(opts)
   if opts == nil then opts = {} end
   local problems = validate.settings(CLIENT_OPTIONS, opts)
-  if #problems == 0 then problems = ratelimit.problems(opts.rate_limit) end
+  for _, check in ipairs{ { ratelimit.problems, "rate_limit" }, { cache.problems, "cache" },
+                          { spend.problems, "spend_limit" } } do
+    if #problems == 0 then problems = check[1](opts[check[2]]) end
+  end
   if #problems > 0 then error("signals.new: " .. validate.message(problems), 2) end
 
   local options = {}
@@ -456,8 +471,25 @@ function signals.new(opts)
     ca_file = options.ca_file, ca_path = options.ca_path, proxy = options.proxy,
     max_response_bytes = options.max_response_bytes,
   }
+  -- One guard per store, so that a store failing is reported once per
+  -- outage whatever uses it; keys carry an id of the API key, so that keys
+  -- sharing a store keep their own budgets and answers.
+  local guards = {}
+  local function guarded(s)
+    if not s then return nil end
+    guards[s] = guards[s] or store.guard(s, options.on_store_error)
+    return guards[s]
+  end
+  local key_id = gsub(core.hmac_sha256("signals key id", options.api_key or ""):sub(1, 8), ".",
+    function(c) return format("%02x", byte(c)) end)
+  local rate_limit, spend_limit = opts.rate_limit, opts.spend_limit
   return setmetatable({ options = options, transport = transport, owns_transport = opts.transport == nil,
-                        closed = false, skew = 0, limiter = ratelimit.new(opts.rate_limit, core.now(), options.max_retry_after) },
+                        closed = false, skew = 0,
+                        limiter = ratelimit.new(rate_limit, core.now(), options.max_retry_after,
+                          guarded(rate_limit and rate_limit.store), key_id),
+                        cache = cache.new(opts.cache, guarded(opts.cache and opts.cache.store), key_id),
+                        spend = spend.new(spend_limit,
+                          guarded(spend_limit and (spend_limit.store or store.memory())), key_id) },
                       Client)
 end
 

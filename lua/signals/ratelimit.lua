@@ -5,6 +5,7 @@
 -- would answer 429. request.lua asks it before each exchange (redirects and
 -- retries included) and tells it each answer.
 local validate = require("signals.validate")
+local store = require("signals.store")
 
 local type, pairs, tonumber, setmetatable = type, pairs, tonumber, setmetatable
 local min, max, huge = math.min, math.max, math.huge
@@ -15,7 +16,7 @@ ratelimit.DEFAULTS = { writes_per_minute = 2000, reads_per_minute = 100000,
                        write_burst = 400, read_burst = 10000 }
 
 local SETTINGS = { writes_per_minute = "positive", reads_per_minute = "positive",
-                   write_burst = "positive_integer", read_burst = "positive_integer" }
+                   write_burst = "positive_integer", read_burst = "positive_integer", store = "any" }
 
 -- API.md §13: POST, PUT, DELETE are writes; GET, HEAD, OPTIONS reads. PATCH
 -- changes data too.
@@ -28,7 +29,10 @@ function ratelimit.problems(settings)
   if type(settings) ~= "table" then
     return { { field = "rate_limit", message = "'rate_limit' must be a table or false" } }
   end
-  return validate.settings(SETTINGS, settings, "rate_limit")
+  local problems = validate.settings(SETTINGS, settings, "rate_limit")
+  local problem = #problems == 0 and settings.store ~= nil and store.problem(settings.store)
+  if problem then problems[1] = { field = "rate_limit.store", message = "'rate_limit.store' " .. problem } end
+  return problems
 end
 
 local Limiter = {}
@@ -55,14 +59,22 @@ end
 -- (ratelimit.problems). A server reset further away than `max_wait`
 -- seconds is not waited for: the request goes, and the retry policy deals
 -- with the 429 (it does not wait that long either: max_retry_after).
-function ratelimit.new(settings, now, max_wait)
+-- `shared`: the guarded store of `settings.store` (store.guard), whose
+-- reservations then replace the buckets' tokens, under keys of the API
+-- key's id `key_id`.
+function ratelimit.new(settings, now, max_wait, shared, key_id)
   if settings == false then return nil end
   local s = {}
   for name, value in pairs(ratelimit.DEFAULTS) do s[name] = value end
   for name, value in pairs(settings or {}) do s[name] = value end
-  return setmetatable({ write = bucket(s.writes_per_minute, s.write_burst, now),
-                        read = bucket(s.reads_per_minute, s.read_burst, now), max_wait = max_wait },
-                      Limiter)
+  local limiter = setmetatable({ write = bucket(s.writes_per_minute, s.write_burst, now),
+                                 read = bucket(s.reads_per_minute, s.read_burst, now), max_wait = max_wait },
+                               Limiter)
+  if shared then
+    limiter.shared = shared
+    limiter.write.key, limiter.read.key = "rl:" .. key_id .. ":write", "rl:" .. key_id .. ":read"
+  end
+  return limiter
 end
 
 function Limiter:bucket(method)
@@ -73,21 +85,31 @@ end
 -- remaining count holds for every request in flight too: they may not have
 -- reached it when it answered. When it is spent, nothing goes before the
 -- window resets; an answer arriving meanwhile may lift that (the caller
--- asks again after each answer).
-function Limiter:delay(method, now)
+-- asks again after each answer). With a store, the exchange `ticket` (the
+-- call) takes its place in the shared bucket the first time it asks, and
+-- keeps it until it is sent.
+function Limiter:delay(method, now, ticket)
   local b = self:bucket(method)
   refill(b, now)
-  local wait = b.tokens >= 1 and 0 or (1 - b.tokens) / b.rate
+  local wait
+  if self.shared then
+    if not ticket.ready_at then
+      ticket.ready_at = now + self.shared:reserve(b.key, b.rate, b.burst, now, huge)
+    end
+    wait = max(0, ticket.ready_at - now)
+  else
+    wait = b.tokens >= 1 and 0 or (1 - b.tokens) / b.rate
+  end
   if b.remaining and b.remaining - b.in_flight <= 0 and b.reset - now <= self.max_wait then
     wait = max(wait, b.reset - now)
   end
   return wait
 end
 
-function Limiter:sent(method, now)
+function Limiter:sent(method, now, ticket)
   local b = self:bucket(method)
   refill(b, now)
-  b.tokens = b.tokens - 1
+  if self.shared then ticket.ready_at = nil else b.tokens = b.tokens - 1 end
   b.in_flight = b.in_flight + 1
 end
 

@@ -6,6 +6,7 @@
 local core = require("signals.core")
 local validate = require("signals.validate")
 local retry = require("signals.retry")
+local spend = require("signals.spend")
 
 local type, pairs, ipairs, tostring, tonumber, pcall = type, pairs, ipairs, tostring, tonumber, pcall
 local floor, abs, max = math.floor, math.abs, math.max
@@ -445,6 +446,8 @@ function request.start(client, op, params, opts)
   if not req then
     return nil, invalid_request(op, path_or_reason, { { field = "body", message = path_or_reason } })
   end
+  local refused = spend.check(client, op, args, path_or_reason, request.now(client))
+  if refused then return nil, refused end
   return { client = client, op = op, args = args, opts = opts, path = path_or_reason,
            first = req, req = req, attempt = 1, redirects = 0 }
 end
@@ -453,7 +456,7 @@ end
 function request.admission(call, at)
   local limiter = call.client.limiter
   if not limiter then return 0 end
-  return limiter:delay(call.req.method, at)
+  return limiter:delay(call.req.method, at, call)
 end
 
 -- Fires on_request and counts call.req with the rate limiter; returns it
@@ -466,7 +469,7 @@ function request.outgoing(call, at)
       headers = hook_headers(req.headers, options.api_key), body = req.body,
       timeout = req.timeout, connect_timeout = req.connect_timeout }
   end
-  if client.limiter then client.limiter:sent(req.method, at) end
+  if client.limiter then client.limiter:sent(req.method, at, call) end
   return req
 end
 
