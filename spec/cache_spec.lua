@@ -128,7 +128,7 @@ describe("answer cache", function()
   it("keeps an answer for the TTL less its age", function()
     local kept = {}
     local store = signals.store.memory()
-    local recording = setmetatable({ set = function(self, key, value, ttl)
+    local recording = setmetatable({ set = function(_, key, value, ttl)
       kept[#kept + 1] = ttl
       return store.set(store, key, value, ttl)
     end }, { __index = store })

@@ -255,7 +255,8 @@ describe("signals.new refuses what is not a store", function()
   it("names the option and the problem", function()
     local cases = {
       { { rate_limit = { store = "redis" } }, "'rate_limit.store' must be a store" },
-      { { cache = { store = { get = print, set = print } } }, "'cache.store' is not a store: it has no 'reserve' method" },
+      { { cache = { store = { get = print, set = print } } },
+        "'cache.store' is not a store: it has no 'reserve' method" },
       { { spend_limit = { calls = 5, per = 60, store = signals.store.shdict("signals") } },
         "'spend_limit.store' is the lua_shared_dict 'signals', which exists only inside OpenResty" },
       { { rate_limit = { store = signals.store.redis({ eval = print }) } },

@@ -19,6 +19,7 @@ local webhook = require("signals.webhook")
 local store = require("signals.store")
 local cache = require("signals.cache")
 local spend = require("signals.spend")
+local queue = require("signals.queue")
 
 local type, pairs, ipairs, tostring, tonumber, error, require, setmetatable, rawget, pcall =
   type, pairs, ipairs, tostring, tonumber, error, require, setmetatable, rawget, pcall
@@ -50,6 +51,9 @@ signals.webhook = webhook
 -- (`signals.store.memory{}`, `signals.store.shdict(name)`,
 -- `signals.store.redis(conn)`).
 signals.store = store
+
+--- A durable queue of calls on Redis streams: @{signals.queue}.
+signals.queue = queue
 
 --- Marks a table to be sent as a JSON object, so that an empty one is `{}`
 -- (an empty table is sent as `[]`).

@@ -15,6 +15,9 @@ if not hosts.exists(SERVER) then
   redis.missing = "redis-server is not installed (sh scripts/deps.sh redis)"
 end
 
+-- What signals.resp reads a null reply as.
+redis.null = require("signals.redis_call").null
+
 -- The client a user of this interpreter passes: "resp" or "lua-redis".
 redis.CLIENT = _VERSION == "Lua 5.4" and "resp" or "lua-redis"
 
