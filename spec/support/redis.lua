@@ -11,15 +11,17 @@ local redis = {}
 
 local SERVER = "/usr/bin/redis-server"
 
+-- The client a user of this interpreter passes: "resp" or "lua-redis".
+redis.CLIENT = _VERSION == "Lua 5.4" and "resp" or "lua-redis"
+
 if not hosts.exists(SERVER) then
   redis.missing = "redis-server is not installed (sh scripts/deps.sh redis)"
+elseif redis.CLIENT == "lua-redis" and not pcall(require, "redis") then
+  redis.missing = "Debian's lua-redis is not installed (sh scripts/deps.sh redis)"
 end
 
 -- What signals.resp reads a null reply as.
 redis.null = require("signals.redis_call").null
-
--- The client a user of this interpreter passes: "resp" or "lua-redis".
-redis.CLIENT = _VERSION == "Lua 5.4" and "resp" or "lua-redis"
 
 function redis.start()
   local dir = hosts.tmpdir()
