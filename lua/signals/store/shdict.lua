@@ -10,14 +10,14 @@
 --    }
 --
 -- Each reservation reads and writes its number under a short lock of its
--- own (`add` of a lock key, `delete` after): nothing yields inside it, so
--- it is held for a few microseconds; a lock left by a worker that died
--- lapses after 10 ms. The rate state is written with `safe_set`, so a full
--- dict is an error (the client then goes on under its fallback bucket and
--- says so through `on_store_error`) and never evicts another budget;
--- cached answers are written with `set`, which evicts the least recently
--- used entries of the dict when it is full. A dict of its own for the
--- cache keeps the two apart.
+-- own (`safe_add` of a lock key, `delete` after): nothing yields inside
+-- it, so it is held for a few microseconds; a lock left by a worker that
+-- died lapses after 10 ms. The lock and the rate state are written with
+-- `safe_add` and `safe_set`, so a full dict is an error (the client then
+-- goes on under its fallback bucket and says so through `on_store_error`)
+-- and never evicts another budget; cached answers are written with `set`,
+-- which evicts the least recently used entries of the dict when it is
+-- full. A dict of its own for the cache keeps the two apart.
 -- @module signals.store.shdict
 local store = require("signals.store")
 
@@ -71,7 +71,7 @@ local function lock(self, key)
   local started
   while true do
     for _ = 1, SPINS do
-      local ok, err = dict:add(key, true, LOCK_TTL)
+      local ok, err = dict:safe_add(key, true, LOCK_TTL)
       if ok then return true end
       if err ~= "exists" then return nil, err end
     end
