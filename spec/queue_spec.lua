@@ -110,6 +110,21 @@ describe("signals.queue", function()
     assert.are.equal(0, inspect:exists(STREAM))
   end)
 
+  it("takes only the operations it allows", function()
+    q = signals.queue.new{ client = client, redis = redis.connect(server.port), stream = STREAM,
+                           allow = { "get_credits", "run_signal" } }
+    local _, err = q:enqueue("delete_signal_template", { templateId = "t1" })
+    assert.are.equal("operation not allowed: delete_signal_template", err.message)
+    -- A producer that is not this code is answered with the same error.
+    local id = assert(inspect:xadd(STREAM, "*", "op", "delete_signal_template", "params", '{"templateId":"t1"}'))
+    assert.are.equal(1, work(1))
+    _, err = q:result(id)
+    assert.are.same({ "invalid_request", "operation not allowed: delete_signal_template" }, { err.kind, err.message })
+    assert.are.equal(0, #mock:requests())
+    assert.has_error(function() signals.queue.new{ client = client, redis = inspect, allow = { "nope" } } end,
+      "signals.queue.new: 'allow' names no operation: nope")
+  end)
+
   it("says when no result came in time", function()
     local id = assert(q:enqueue("get_credits"))
     local started = require("socket").gettime()

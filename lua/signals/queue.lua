@@ -66,7 +66,7 @@ local queue = {}
 
 local DEFAULTS = { group = "signals-workers", max_deliveries = 5, result_ttl = 86400 }
 local QUEUE_OPTIONS = { client = "table", redis = "any", stream = "string", group = "string",
-  max_deliveries = "positive_integer", result_ttl = "positive" }
+  max_deliveries = "positive_integer", result_ttl = "positive", allow = "table" }
 local WORK_OPTIONS = { consumer = "string", max_jobs = "positive_integer", idle_reclaim = "positive",
   block = "positive", interval = "positive", timeout = "positive", max_attempts = "positive_integer",
   stop = "function" }
@@ -126,7 +126,10 @@ Queue.__index = Queue
 -- @tparam table opts `client` (a client of @{signals.new}: the workers'
 --   calls use it), `redis` (the connection), `stream` (default
 --   `"signals:jobs"`), `group` (default `"signals-workers"`),
---   `max_deliveries` (5), `result_ttl` (seconds a result is kept, 86400)
+--   `max_deliveries` (5), `result_ttl` (seconds a result is kept, 86400),
+--   `allow` (a list of the operation names the queue takes; default: all;
+--   a producer other than this code, a Redis script say, may ask for any:
+--   a job outside the list is answered with an `invalid_request` error)
 -- @treturn Queue
 -- @raise when an option is missing or wrong, or the connection lacks a
 --   method the queue needs (naming it)
@@ -147,8 +150,18 @@ function queue.new(opts)
           .. name:upper() .. "') before connecting)" or ""), 2)
     end
   end
+  local allowed
+  if opts.allow then
+    allowed = {}
+    for _, name in ipairs(opts.allow) do
+      if not (by_name[name] or PAID_ONCE[name]) then
+        error(format("signals.queue.new: 'allow' names no operation: %s", tostring(name)), 2)
+      end
+      allowed[name] = true
+    end
+  end
   local stream = opts.stream or "signals:jobs"
-  return setmetatable({ client = opts.client, conn = conn, stream = stream,
+  return setmetatable({ client = opts.client, conn = conn, stream = stream, allowed = allowed,
     group = opts.group or DEFAULTS.group, dead = stream .. ":dead",
     max_deliveries = opts.max_deliveries or DEFAULTS.max_deliveries,
     result_ttl = opts.result_ttl or DEFAULTS.result_ttl }, Queue)
@@ -172,6 +185,9 @@ function Queue:enqueue(name, params)
   local op = type(name) == "string" and (PAID_ONCE[name] and by_name[PAID_ONCE[name].validate_as or name]
     or by_name[name])
   if not op then return nil, invalid(format("'%s' names no operation", tostring(name)), "operation") end
+  if self.allowed and not self.allowed[name] then
+    return nil, invalid(format("operation not allowed: %s", name), "operation")
+  end
   params = params or {}
   if type(params) ~= "table" then return nil, invalid("'params' must be a table", "params") end
   local problems = validate.params(op, params)
@@ -507,6 +523,9 @@ end
 -- A job's outcome text, DEFER, or nil and Redis's error.
 function Queue:run(id, fields, w)
   local name = fields.op
+  if self.allowed and not self.allowed[name] then
+    return encode_outcome(nil, invalid(format("operation not allowed: %s", tostring(name)), "operation"))
+  end
   local params = params_of(fields.params)
   if not params then
     return encode_outcome(nil, invalid("the job's parameters are not a JSON object", "params"))
