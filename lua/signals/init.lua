@@ -155,7 +155,8 @@ end })
 -- is one line with kind, status, code, message and request id;
 -- `err:totable()` a plain copy of the fields. No field ever shows the API key.
 -- @field kind `"network"`, `"timeout"`, `"http"`, `"decode"`,
---   `"invalid_request"` (refused before sending) or `"signal"` (a failed signal)
+--   `"invalid_request"` (refused before sending), `"signal"` (a failed signal)
+--   or `"spend_limit"` (refused before sending by the client's `spend_limit`)
 -- @field status the HTTP status, or nil when no response arrived
 -- @field code the API's machine code (`error.code`, or a failed signal's `errorCode`)
 -- @field type the API's error type (`error.type`)
@@ -421,8 +422,24 @@ end
 -- @field user_agent the User-Agent header (default `signals-lua/<version> (<Lua version>)`)
 -- @field rate_limit the client-side limiter: a table of `writes_per_minute`
 --   (default 2000), `reads_per_minute` (100000), `write_burst` (400),
---   `read_burst` (10000), or `false` for none; it also follows the server's
+--   `read_burst` (10000), `store` (a @{signals.store} holding the buckets, so
+--   that every client sharing it shares the key's limits; default: this
+--   client's own), or `false` for none; it also follows the server's
 --   `X-Ratelimit-*` headers
+-- @field cache the answer cache, off by default: `{ store = s, ttl = 43200 }`
+--   keeps completed signals in store `s` for `ttl` seconds (less their age)
+--   under what defines their answer; a question asked again is answered
+--   from it, sending nothing. `forceRefresh = true` skips it
+-- @field spend_limit the runaway guard, off by default: `{ calls = N, per =
+--   seconds, store = s }` lets at most `N` calls of the operations that spend
+--   credits go per `per` seconds (counted in store `s`, default this
+--   client's own; a batch counts signals × domains); one more returns an
+--   @{Error} of kind `"spend_limit"`, nothing sent
+-- @field on_store_error hook called with `{ store, operation, key, message }`
+--   when a store fails (`store`: `"memory"`, `"shdict"`, `"redis"` or
+--   `"custom"`; `operation`: `"reserve"`, `"get"` or `"set"`), once per
+--   outage; meanwhile the limits hold at a quarter of their rate in this
+--   client (a store's `fallback_share`), the cache misses, nothing fails
 -- @field transport a table with `request(req)` returning `res` or `nil, err`
 --   (`req = { method, url, headers, body, timeout, connect_timeout }`,
 --   `res = { status, headers (lower-case names), body }`); default:

@@ -34,7 +34,7 @@
 -- * `<stream>:result:<job id>`: a list holding the one result, kept a day
 --   (option `result_ttl`): `<kind>\n<JSON>`, kind one of `signal`,
 --   `contact_research`, `contact`, `object`, `page:<item kind>`, `array`,
---   `text`, `true`, `error` (the JSON holds the @{Error}'s fields);
+--   `text`, `true`, `error` (the JSON holds the error's fields);
 -- * `<stream>:job:<job id>`: the job's progress while it runs (a hash:
 --   `signal`, `attempt`, `creating`); `<stream>:claimed:<signal id>`: which
 --   job a signal belongs to;
