@@ -213,6 +213,23 @@ describe("a client whose store fails", function()
     assert.are.equal(1, s.calls)
   end)
 
+  it("keeps to the store's fallback_share of the limit when it gives one", function()
+    local s = flaky()
+    s.fallback_share = 0.5
+    local client, slept = helper.client(mock, { rate_limit = { store = s, reads_per_minute = 600, read_burst = 8 } })
+    s.broken = true
+    for _ = 1, 5 do assert(client:get_credits()) end
+    -- Half: burst 4, 5 a second.
+    assert.are.equal(1, #slept)
+    assert.is_near(0.2, slept[1], 0.02)
+    for _, bad in ipairs{ 0, 1.5, "half" } do
+      assert.has_error(function() signals.store.redis({}, { fallback_share = bad }) end,
+        "signals.store.redis: 'fallback_share' must be a number above 0 and at most 1")
+      assert.has_error(function() signals.store.shdict("signals", { fallback_share = bad }) end,
+        "signals.store.shdict: 'fallback_share' must be a number above 0 and at most 1")
+    end
+  end)
+
   it("takes garbage and raises as failures too, and reports the next outage again", function()
     local s = flaky()
     local reports = {}

@@ -446,7 +446,7 @@ function request.start(client, op, params, opts)
   if not req then
     return nil, invalid_request(op, path_or_reason, { { field = "body", message = path_or_reason } })
   end
-  local refused = spend.check(client, op, args, path_or_reason, request.now(client))
+  local refused = client.spend and op.spends and spend.check(client, op, args, path_or_reason, request.now(client))
   if refused then return nil, refused end
   return { client = client, op = op, args = args, opts = opts, path = path_or_reason,
            first = req, req = req, attempt = 1, redirects = 0 }

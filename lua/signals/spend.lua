@@ -56,10 +56,10 @@ local function units(op, params)
   return 1
 end
 
--- nil when the call may go (it is counted), or the error refusing it.
+-- nil when the call of `op` (one that spends) may go (it is counted), or
+-- the error refusing it.
 function spend.check(client, op, params, path, now)
   local state = client.spend
-  if not state or not op.spends then return nil end
   local n = units(op, params)
   local wait, taken = state.guard:reserve(state.key, state.rate, state.calls, now, 0, n)
   if taken then return nil end

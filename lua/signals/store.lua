@@ -51,6 +51,16 @@ function store.redis(conn, opts) return require("signals.store.redis").new(conn,
 -- the key's limit. A store's `fallback_share` option changes it.
 store.FALLBACK_SHARE = 0.25
 
+-- The `fallback_share` option of a store's constructor, checked: nil (the
+-- default) or a number in (0, 1]; `who` names the constructor.
+function store.share_option(opts, who)
+  local share = opts and opts.fallback_share
+  if share ~= nil and (type(share) ~= "number" or not (share > 0 and share <= 1)) then
+    error(who .. ": 'fallback_share' must be a number above 0 and at most 1", 3)
+  end
+  return share
+end
+
 -- Seconds a failed store is left alone before it is tried again: a Redis
 -- that is down costs each call at most one attempt per second.
 local RETRY_AFTER = 1

@@ -18,6 +18,7 @@
 -- of `redis.connect`, `timeout` of signals.resp). The clocks of machines
 -- sharing a store should agree (NTP): `now` comes from each client.
 -- @module signals.store.redis
+local store = require("signals.store")
 local redis_call = require("signals.redis_call")
 
 local type, tostring, tonumber, pcall, ipairs, setmetatable, error = type, tostring, tonumber, pcall,
@@ -75,13 +76,13 @@ end
 --   fails (default 0.25)
 -- @treturn table the store; one whose connection lacks a method is refused
 --   by `signals.new`, naming it
--- @raise when `prefix` is not a string
+-- @raise when `prefix` is not a string, or `fallback_share` not in (0, 1]
 function redis_store.new(conn, opts)
   opts = opts or {}
   local prefix = opts.prefix or "signals:"
   if type(prefix) ~= "string" then error("signals.store.redis: 'prefix' must be a string", 2) end
   local self = setmetatable({ kind = "redis", conn = conn, prefix = prefix,
-                              fallback_share = opts.fallback_share }, Redis)
+                              fallback_share = store.share_option(opts, "signals.store.redis") }, Redis)
   local problem
   if type(conn) ~= "table" and type(conn) ~= "userdata" then
     problem = "is a Redis store without a connection (signals.store.redis(conn): conn is a "

@@ -44,13 +44,13 @@ Shdict.__index = Shdict
 -- @tparam[opt] table opts `fallback_share`: the share of a limit a client
 --   keeps to while the dict fails (default 0.25)
 -- @treturn table the store
--- @raise when `name` is not a string
+-- @raise when `name` is not a string, or `fallback_share` not in (0, 1]
 function shdict.new(name, opts)
   if type(name) ~= "string" then error("signals.store.shdict: the dict's name must be a string", 2) end
   local ngx = rawget(_G, "ngx")
   local dict = ngx and ngx.shared and ngx.shared[name]
   local self = setmetatable({ kind = "shdict", name = name, dict = dict,
-                              fallback_share = opts and opts.fallback_share }, Shdict)
+                              fallback_share = store.share_option(opts, "signals.store.shdict") }, Shdict)
   if not dict then
     self.problem = ngx and ngx.shared
       and format("names lua_shared_dict '%s', which nginx.conf does not declare "
