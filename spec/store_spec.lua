@@ -113,6 +113,25 @@ describe("signals.store.redis (" .. redis.CLIENT .. ")", function()
     assert.are.same({ "app:rl" }, inspect:keys("*"))
   end)
 
+  it("takes a function making a connection per operation, and gives each back", function()
+    local made, released = 0, {}
+    local s = signals.store.redis(function()
+      made = made + 1
+      return require("signals.resp").new{ port = server.port }
+    end, { release = function(conn) released[#released + 1] = conn; conn:close() end })
+    assert(s:reserve("k", 10, 3, T0, 0))
+    assert.is_true(s:set("v", "text", 60))
+    assert.are.equal("text", s:get("v"))
+    assert.are.same({ 3, 3 }, { made, #released })
+    local failing = signals.store.redis(function() return nil, "no route to Redis" end)
+    assert.are.same({ nil, "no route to Redis" }, { failing:get("v") })
+    local raising = signals.store.redis(function() error("boom", 0) end)
+    assert.are.same({ nil, "boom" }, { raising:reserve("k", 10, 3, T0, 0) })
+    local wrong = signals.store.redis(function() return {} end)
+    assert.are.same({ nil, "signals.store.redis: the connection made has no 'evalsha' method" },
+      { wrong:set("v", "x", 1) })
+  end)
+
   it("loads its script again when Redis forgot it (NOSCRIPT)", function()
     local s = signals.store.redis(conn)
     assert(s:reserve("k", 10, 3, T0, 0))

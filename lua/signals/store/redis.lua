@@ -6,8 +6,8 @@
 --
 -- `conn` is your own connection, one of (or anything answering like them):
 --
--- * OpenResty: a lua-resty-redis object (`require("resty.redis"):new()`,
---   connected);
+-- * OpenResty: a function making a lua-resty-redis connection for each
+--   operation (a cosocket belongs to one request), see @{new};
 -- * Lua 5.1 to 5.3: Debian's `lua-redis` (`require("redis").connect(host, port)`);
 -- * Lua 5.4: @{signals.resp} (`require("signals.resp").new{ port = 6379 }`).
 --
@@ -69,39 +69,70 @@ local function number_text(n)
   return format("%.17g", n)
 end
 
+-- The method `conn` lacks of those the store calls, or nil.
+local function missing_method(conn)
+  for _, name in ipairs{ "evalsha", "script" } do
+    local ok, method = pcall(function() return conn[name] end)
+    if not (ok and type(method) == "function") then return name end
+  end
+  return nil
+end
+
 --- Makes a store over a Redis connection.
--- @param conn the connection (see above)
+-- @param conn the connection (see above); or a function returning one
+--   (or `nil, err`) for each operation, where a connection cannot outlive
+--   what made it: in OpenResty a cosocket belongs to one request, so
+--
+--    signals.store.redis(function()
+--      local red = require("resty.redis"):new()
+--      red:set_timeout(1000)
+--      local ok, err = red:connect("127.0.0.1", 6379)
+--      if not ok then return nil, err end
+--      return red
+--    end, { release = function(red) red:set_keepalive(10000, 100) end })
 -- @tparam[opt] table opts `prefix` of every key (default `"signals:"`);
+--   `release`: called with each connection the function gave, once the
+--   operation is done with it (put it back in a pool);
 --   `fallback_share`: the share of a limit a client keeps to while Redis
 --   fails (default 0.25)
 -- @treturn table the store; one whose connection lacks a method is refused
 --   by `signals.new`, naming it
--- @raise when `prefix` is not a string, or `fallback_share` not in (0, 1]
+-- @raise when `prefix` is not a string, `release` not a function, or
+--   `fallback_share` not in (0, 1]
 function redis_store.new(conn, opts)
   opts = opts or {}
   local prefix = opts.prefix or "signals:"
   if type(prefix) ~= "string" then error("signals.store.redis: 'prefix' must be a string", 2) end
-  local self = setmetatable({ kind = "redis", conn = conn, prefix = prefix,
+  if opts.release ~= nil and type(opts.release) ~= "function" then
+    error("signals.store.redis: 'release' must be a function", 2)
+  end
+  local self = setmetatable({ kind = "redis", prefix = prefix, release = opts.release,
                               fallback_share = store.share_option(opts, "signals.store.redis") }, Redis)
-  local problem
-  if type(conn) ~= "table" and type(conn) ~= "userdata" then
-    problem = "is a Redis store without a connection (signals.store.redis(conn): conn is a "
+  if type(conn) == "function" then
+    self.connect = conn
+  elseif type(conn) ~= "table" and type(conn) ~= "userdata" then
+    self.problem = "is a Redis store without a connection (signals.store.redis(conn): conn is a "
       .. type(conn) .. ")"
   else
-    for _, name in ipairs{ "evalsha", "script" } do
-      local ok, method = pcall(function() return conn[name] end)
-      if not problem and not (ok and type(method) == "function") then
-        problem = format("is a Redis store whose connection has no '%s' method", name)
-      end
-    end
+    self.conn = conn
+    local missing = missing_method(conn)
+    if missing then self.problem = format("is a Redis store whose connection has no '%s' method", missing) end
   end
-  self.problem = problem
   return self
 end
 
 local function run(self, text, key, ...)
   if self.problem then return nil, "signals.store.redis: " .. self.problem end
-  local reply, err = redis_call.script(self.conn, text, 1, self.prefix .. key, ...)
+  local conn = self.conn
+  if self.connect then
+    local ok, made, err = pcall(self.connect)
+    if not ok or not made then return nil, tostring(ok and err or made) end
+    local missing = missing_method(made)
+    if missing then return nil, format("signals.store.redis: the connection made has no '%s' method", missing) end
+    conn = made
+  end
+  local reply, err = redis_call.script(conn, text, 1, self.prefix .. key, ...)
+  if self.connect and self.release then pcall(self.release, conn) end
   if reply == redis_call.null then return nil, "Redis answered null" end
   return reply, err
 end
