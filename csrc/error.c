@@ -11,13 +11,14 @@
 #include "text.h"
 
 static const char *const kinds[] = {
-    "network", "timeout", "http", "decode", "invalid_request", "signal", NULL
+    "network", "timeout", "http", "decode", "invalid_request", "signal", "spend_limit", NULL
 };
 
 /* Used when a message is missing, by index in kinds. */
 static const char *const default_messages[] = {
     "network error", "request timed out", "HTTP error",
-    "could not decode the response", "invalid request", "signal failed"
+    "could not decode the response", "invalid request", "signal failed",
+    "spend limit reached"
 };
 
 /* Pushes a shallow copy of the table at idx (raw: what was stored). */
@@ -47,7 +48,7 @@ static int kind_index(lua_State *L, int t)
         }
     }
     return luaL_error(L, "error kind must be network, timeout, http, decode, "
-                      "invalid_request or signal, not %s",
+                      "invalid_request, signal or spend_limit, not %s",
                       kind != NULL ? kind : luaL_typename(L, -1));
 }
 

@@ -12,6 +12,7 @@ local core = require("signals.core")
 local request = require("signals.request")
 local validate = require("signals.validate")
 local errors = require("signals.errors")
+local cache = require("signals.cache")
 
 local type, pairs, next, error, pcall, setmetatable = type, pairs, next, error, pcall, setmetatable
 local create, resume, status, yield = coroutine.create, coroutine.resume, coroutine.status, coroutine.yield
@@ -48,6 +49,8 @@ local function own_options(opts)
   return own
 end
 
+local function yield_call(_, op, params, opts) return yield(CALL, op, params, opts) end
+
 -- The client as a job sees it: operations and sleeps yield to the scheduler,
 -- everything else is the client's.
 local function job_view(client, operations)
@@ -57,6 +60,9 @@ local function job_view(client, operations)
     local op = operations[name]
     if not op then return client[name] end
     local method = function(_, params, opts) return yield(CALL, op, params, opts) end
+    if client.cache then
+      method = function(_, params, opts) return cache.call(client, op, params, opts, yield_call) end
+    end
     view[name] = method
     return method
   end })
