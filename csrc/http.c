@@ -726,19 +726,6 @@ static int l_http(lua_State *L)
     return 1;
 }
 
-void sig_http_handle_type(lua_State *L, const char *metatable, const luaL_Reg *methods,
-                          lua_CFunction close)
-{
-    luaL_newmetatable(L, metatable);
-    lua_newtable(L);
-    luaL_setfuncs(L, methods, 0);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, close);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, close);
-    lua_setfield(L, -2, "__close");
-}
-
 void sig_http_register(lua_State *L)
 {
     static const luaL_Reg methods[] = {
@@ -747,11 +734,15 @@ void sig_http_register(lua_State *L)
         { "close", l_close },
         { NULL, NULL },
     };
+    static const luaL_Reg meta[] = {
+        { "__gc", l_close },
+        { "__close", l_close },
+        { "__tostring", l_tostring },
+        { NULL, NULL },
+    };
+    static const sig_class http_class = { SIG_HTTP_MT, meta, { methods, NULL }, 0 };
 
-    sig_http_handle_type(L, SIG_HTTP_MT, methods, l_close);
-    lua_pushcfunction(L, l_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_pop(L, 1);
+    sig_class_define(L, &http_class);
     lua_pushcfunction(L, l_http);
     lua_setfield(L, -2, "http");
 }
