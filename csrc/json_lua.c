@@ -5,34 +5,50 @@
  */
 #include <string.h>
 
+#include "buffer.h"
 #include "json_lua.h"
-
-/* Owns a printed text while it is copied into a Lua string. */
-#define SIG_TEXT_MT "signals.jsontext"
+#include "json_write.h"
 
 /* Below 2^53 every integer is exact in a double, so the conversion is
  * lossless and 1, 2.0 and 2e0 all read back as Lua integers. */
 #define SIG_EXACT_INT 9007199254740992.0
 
-const cJSON *sig_json_field(const cJSON *object, const char *name)
+const cJSON *sig_json_member(const cJSON *object, const char *name, size_t len)
 {
     const cJSON *child;
 
     if (!sig_json_is(object, cJSON_Object))
         return NULL;
-    /* cJSON_GetObjectItemCaseSensitive, with the first bytes compared
-     * before a call to strcmp: most members differ there. */
+    /* cJSON_GetObjectItemCaseSensitive, by length: the first bytes and the
+     * lengths are compared before a call to memcmp, most members differ
+     * there. */
     cJSON_ArrayForEach(child, object) {
-        if (child->string != NULL && child->string[0] == name[0] && strcmp(child->string, name) == 0)
+        if (sig_json_key_len(child) == len && (len == 0 || child->string[0] == name[0])
+            && memcmp(child->string, name, len) == 0)
             return child;
     }
     return NULL;
 }
 
-const char *sig_json_string(const cJSON *object, const char *name)
+const cJSON *sig_json_field(const cJSON *object, const char *name)
+{
+    return sig_json_member(object, name, strlen(name));
+}
+
+const char *sig_json_lstring(const cJSON *object, const char *name, size_t *len)
 {
     const cJSON *item = sig_json_field(object, name);
-    return cJSON_IsString(item) ? item->valuestring : NULL;
+
+    if (!sig_json_is(item, cJSON_String))
+        return NULL;
+    if (len != NULL)
+        *len = sig_json_len(item);
+    return item->valuestring;
+}
+
+const char *sig_json_string(const cJSON *object, const char *name)
+{
+    return sig_json_lstring(object, name, NULL);
 }
 
 const char *sig_json_typename(const cJSON *item)
@@ -56,13 +72,6 @@ void sig_json_push_number(lua_State *L, double d)
         lua_pushinteger_ll(L, (long long)d);
     else
         lua_pushnumber(L, (lua_Number)d);
-}
-
-/* lua_pushstring also looks the pointer up in a cache of recent strings
- * (two strcmp calls), which never hits for strings of a fresh tree. */
-static void push_c_string(lua_State *L, const char *s)
-{
-    lua_pushlstring(L, s, strlen(s));
 }
 
 /* One level of a table uses at most four slots, checked where a level
@@ -100,7 +109,7 @@ static void push_object(lua_State *L, const cJSON *object)
     child = first;
     do {
         child = child->prev;
-        push_c_string(L, child->string);
+        sig_json_push_key(L, child);
         sig_json_push(L, child);
         lua_rawset(L, -3);
     } while (child != first);
@@ -116,7 +125,7 @@ void sig_json_push(lua_State *L, const cJSON *item)
         push_array(L, item);
         break;
     case cJSON_String:
-        push_c_string(L, item->valuestring);
+        lua_pushlstring(L, item->valuestring, sig_json_len(item));
         break;
     case cJSON_Number:
         sig_json_push_number(L, item->valuedouble);
@@ -130,33 +139,14 @@ void sig_json_push(lua_State *L, const cJSON *item)
     }
 }
 
-static int text_gc(lua_State *L)
-{
-    char **text = lua_touserdata(L, 1);
-    cJSON_free(*text);
-    *text = NULL;
-    return 0;
-}
-
 void sig_json_push_text(lua_State *L, const cJSON *item)
 {
-    char **text = lua_newuserdatauv(L, sizeof *text, 0);
+    /* In a userdata: a memory error raised by Lua cannot leak it. */
+    struct sig_buf *text = sig_buf_new(L);
 
-    *text = NULL;
-    luaL_setmetatable(L, SIG_TEXT_MT);
-    *text = cJSON_PrintUnformatted(item);
-    if (*text == NULL)
+    if (!sig_jw_tree(text, item))
         luaL_error(L, "not enough memory");
-    lua_pushstring(L, *text);
-    cJSON_free(*text);
-    *text = NULL;
+    lua_pushlstring(L, text->data, text->len);
+    sig_buf_free(text);
     lua_remove(L, -2);
-}
-
-void sig_json_init(lua_State *L)
-{
-    luaL_newmetatable(L, SIG_TEXT_MT);
-    lua_pushcfunction(L, text_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pop(L, 1);
 }
