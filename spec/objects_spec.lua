@@ -752,6 +752,49 @@ describe("lifetimes", function()
     collectgarbage()
     assert.are.equal("b", one.id)
   end)
+
+  it("survive signals.core being loaded again, and so do the new ones", function()
+    -- A test runner (busted) unloads modules between files: the C module is
+    -- opened again in the same state while documents of the first are alive.
+    local body = helper.fixture("company_signal_failed_retryable.json")
+    local old = {
+      sig = core.decode(body, "signal"),
+      page = core.decode_page(helper.fixture("company_signals_list_page.json"), "signal"),
+      err = core.error { kind = "network", message = "down" },
+      http = core.http(),
+    }
+    local gone = setmetatable({}, { __mode = "v" })
+    package.loaded["signals.core"] = nil
+    local ok, again = pcall(require, "signals.core")
+    package.loaded["signals.core"] = core -- the other specs keep theirs
+    assert(ok, again)
+    assert.are_not.equal(core, again)
+    collectgarbage()
+    collectgarbage()
+    -- the old ones, through either module
+    assert.are.equal("INTERNAL_ERROR", old.sig:failure().code)
+    assert.are.equal("signal", again.kind(old.sig))
+    assert.are.equal(3, #old.page.items)
+    assert.are.equal("completed", old.page.items[1].status)
+    assert.are.equal("page", again.kind(old.page))
+    assert.are.equal("network: down", tostring(old.err))
+    assert.are.equal("error", again.kind(old.err))
+    assert.are.equal("signals.http (open)", tostring(old.http))
+    -- new ones, usable by the old module too
+    local sig = again.decode(body, "signal")
+    assert.are.equal("signal", core.kind(sig))
+    assert.are.equal(old.sig:json(), sig:json())
+    assert.are.same(old.sig:totable(), sig:totable())
+    assert.are.equal("page", core.kind(again.decode_page("[]")))
+    assert.are.equal(again.VERSION, core.VERSION)
+    -- everything of both goes with the collector
+    old.http:close()
+    gone[1], gone[2], gone[3], gone[4], gone[5] = old.sig, old.page, old.page.items[1], sig, again
+    old, sig, again = nil, nil, nil
+    collectgarbage()
+    collectgarbage()
+    assert.is_nil(next(gone))
+  end)
 end)
 
 describe("core.error", function()
