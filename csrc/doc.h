@@ -50,7 +50,7 @@ void sig_doc_unhold(lua_State *L, int idx);
 sig_doc *sig_doc_of(lua_State *L, int t);
 
 /* Pushes a new userdata of size bytes that keeps the doc whose table is at
- * t (doc, from sig_doc_of); returns its memory. */
+ * t (which sig_doc_of has marked in use); returns its memory. */
 void *sig_doc_newuserdata(lua_State *L, size_t size, int t);
 
 /* Pushes the doc's table of the userdata at ud (made by sig_doc_newuserdata). */
