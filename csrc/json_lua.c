@@ -74,23 +74,22 @@ void sig_json_push_number(lua_State *L, double d)
         lua_pushnumber(L, (lua_Number)d);
 }
 
-/* One level of a table uses at most four slots, checked where a level
- * begins (a C function has room for a scalar anyway); the parser caps the
- * depth at CJSON_NESTING_LIMIT, so the C recursion is bounded too. */
-static void check_stack(lua_State *L)
-{
-    luaL_checkstack(L, 4, "JSON nested too deeply");
-}
+/* Room on the Lua stack for this many levels of tables at once: each uses
+ * at most four slots. Checked every LEVELS_CHECKED levels rather than at
+ * every table (a C function has room for a few anyway); the parser caps
+ * the depth at CJSON_NESTING_LIMIT, so the C recursion is bounded too. */
+#define LEVELS_CHECKED 8
 
-static void push_array(lua_State *L, const cJSON *array)
+static void push_value(lua_State *L, const cJSON *item, int depth);
+
+static void push_array(lua_State *L, const cJSON *array, int depth)
 {
     const cJSON *child;
     int i = 0;
 
-    check_stack(L);
-    lua_createtable(L, cJSON_GetArraySize(array), 0);
+    lua_createtable(L, sig_json_size(array), 0);
     cJSON_ArrayForEach(child, array) {
-        sig_json_push(L, child);
+        push_value(L, child, depth);
         lua_rawseti(L, -2, ++i);
     }
 }
@@ -98,31 +97,33 @@ static void push_array(lua_State *L, const cJSON *array)
 /* Members are set last to first, so that of duplicate keys the first is
  * set last and stays, without a lookup before every member (cJSON links
  * the first child's prev to the last one). */
-static void push_object(lua_State *L, const cJSON *object)
+static void push_object(lua_State *L, const cJSON *object, int depth)
 {
     const cJSON *first = object->child, *child;
 
-    check_stack(L);
-    lua_createtable(L, 0, cJSON_GetArraySize(object));
+    lua_createtable(L, 0, sig_json_size(object));
     if (first == NULL)
         return;
     child = first;
     do {
         child = child->prev;
         sig_json_push_key(L, child);
-        sig_json_push(L, child);
+        push_value(L, child, depth);
         lua_rawset(L, -3);
     } while (child != first);
 }
 
-void sig_json_push(lua_State *L, const cJSON *item)
+static void push_value(lua_State *L, const cJSON *item, int depth)
 {
     switch (item->type & 0xFF) {
     case cJSON_Object:
-        push_object(L, item);
-        break;
     case cJSON_Array:
-        push_array(L, item);
+        if (depth % LEVELS_CHECKED == 0)
+            luaL_checkstack(L, 4 * LEVELS_CHECKED, "JSON nested too deeply");
+        if ((item->type & 0xFF) == cJSON_Object)
+            push_object(L, item, depth + 1);
+        else
+            push_array(L, item, depth + 1);
         break;
     case cJSON_String:
         lua_pushlstring(L, item->valuestring, sig_json_len(item));
@@ -137,6 +138,11 @@ void sig_json_push(lua_State *L, const cJSON *item)
     default:
         lua_pushlightuserdata(L, NULL);
     }
+}
+
+void sig_json_push(lua_State *L, const cJSON *item)
+{
+    push_value(L, item, 0);
 }
 
 void sig_json_push_text(lua_State *L, const cJSON *item)

@@ -57,6 +57,17 @@ static inline int sig_json_is(const cJSON *item, int type)
     return item != NULL && (item->type & 0xFF) == type;
 }
 
+/* cJSON_GetArraySize, inline: it runs for every table converted. */
+static inline int sig_json_size(const cJSON *item)
+{
+    const cJSON *child;
+    int n = 0;
+
+    for (child = item->child; child != NULL; child = child->next)
+        n++;
+    return n;
+}
+
 /* "object", "array", "string", "number", "boolean" or "null". */
 const char *sig_json_typename(const cJSON *item);
 

@@ -58,7 +58,7 @@ const char *sig_object_kind(lua_State *L, int idx)
 /* Pushes an object of doc (its table at doc_table) without a metatable. */
 static void new_object(lua_State *L, int doc_table, sig_doc *doc, const cJSON *node, int kind)
 {
-    int members = cJSON_GetArraySize(node);
+    int members = sig_json_size(node);
     size_t room = members <= INDEXED_MEMBERS ? (size_t)members : 0;
     sig_object *o = sig_doc_newuserdata(L, sizeof *o + room * sizeof o->member[0], doc_table);
 
@@ -127,7 +127,7 @@ void sig_object_push_array(lua_State *L, int doc_table, const cJSON *array, int 
     /* The doc and the metatable found once for all the elements. */
     doc_table = lua_absindex(L, doc_table);
     luaL_getmetatable(L, SIG_OBJECT_MT);
-    lua_createtable(L, cJSON_GetArraySize(array), 0);
+    lua_createtable(L, sig_json_size(array), 0);
     cJSON_ArrayForEach(child, array) {
         if (sig_json_is(child, cJSON_Object)) {
             if (doc == NULL)

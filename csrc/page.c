@@ -87,7 +87,7 @@ static int page_has_more(const sig_page *p)
 {
     const cJSON *flag = sig_json_field(p->doc->root, "hasMore");
     const cJSON *total = sig_json_field(p->doc->root, "total");
-    double n = cJSON_GetArraySize(p->items), offset, limit;
+    double n = sig_json_size(p->items), offset, limit;
 
     if (cJSON_IsBool(flag))
         return cJSON_IsTrue(flag);
@@ -152,7 +152,7 @@ static int page_index(lua_State *L)
         return 1;
     }
     if (strcmp(key, "count") == 0) {
-        lua_pushinteger(L, cJSON_GetArraySize(p->items));
+        lua_pushinteger(L, sig_json_size(p->items));
         return 1;
     }
     return 0;
@@ -160,7 +160,7 @@ static int page_index(lua_State *L)
 
 static int page_len(lua_State *L)
 {
-    lua_pushinteger(L, cJSON_GetArraySize(check_page(L, 1)->items));
+    lua_pushinteger(L, sig_json_size(check_page(L, 1)->items));
     return 1;
 }
 
@@ -192,7 +192,7 @@ static int page_tostring(lua_State *L)
     int parts = 1;
     double offset;
 
-    lua_pushfstring(L, "page %d", cJSON_GetArraySize(p->items));
+    lua_pushfstring(L, "page %d", sig_json_size(p->items));
     if (cJSON_IsNumber(total)) {
         push_number_part(L, " of %s", total->valuedouble);
         parts++;
