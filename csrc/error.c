@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "class.h"
 #include "core.h"
 #include "error.h"
 #include "json_lua.h"
@@ -107,7 +108,7 @@ static int error_new(lua_State *L)
 
 static int error_totable(lua_State *L)
 {
-    luaL_checkudata(L, 1, SIG_ERROR_MT);
+    sig_class_check(L, 1);
     lua_getiuservalue(L, 1, 1);
     push_copy(L, -1);
     return 1;
@@ -115,8 +116,9 @@ static int error_totable(lua_State *L)
 
 static int error_index(lua_State *L)
 {
+    sig_class_check(L, 1);
     lua_pushvalue(L, 2);
-    lua_rawget(L, lua_upvalueindex(1));
+    lua_rawget(L, SIG_CLASS_METHODS(0));
     if (!lua_isnil(L, -1))
         return 1;
     lua_getiuservalue(L, 1, 1);
@@ -148,7 +150,7 @@ static int error_tostring(lua_State *L)
     luaL_Buffer b;
     int i, t;
 
-    luaL_checkudata(L, 1, SIG_ERROR_MT);
+    sig_class_check(L, 1);
     lua_getiuservalue(L, 1, 1);
     t = lua_gettop(L);
     for (i = 0; i < 5; i++) {
@@ -174,15 +176,14 @@ void sig_error_register(lua_State *L)
         { "totable", error_totable },
         { NULL, NULL }
     };
+    static const luaL_Reg meta[] = {
+        { "__index", error_index },
+        { "__tostring", error_tostring },
+        { NULL, NULL }
+    };
+    static const sig_class error_class = { SIG_ERROR_MT, meta, { methods, NULL }, 0 };
 
-    luaL_newmetatable(L, SIG_ERROR_MT);
-    lua_newtable(L);
-    luaL_setfuncs(L, methods, 0);
-    lua_pushcclosure(L, error_index, 1);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, error_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_pop(L, 1);
+    sig_class_define(L, &error_class);
 
     lua_pushcfunction(L, error_new);
     lua_setfield(L, -2, "error");

@@ -31,7 +31,7 @@ local ceil = math.ceil
 local signals = {}
 
 --- The library's version, a semver string.
-signals.VERSION = "0.1.0"
+signals.VERSION = core.VERSION
 
 --- JSON null: what a field holding null reads as, and what to send for null.
 -- It is a light userdata equal to lua-cjson's `cjson.null`.
