@@ -183,7 +183,8 @@ local DEFAULTS = {
   max_response_bytes = 32 * 1024 * 1024,
   sync_wait = 120, rate_limit_floor = 5,
   clock = core.now,
-  user_agent = "signals-lua/" .. signals.VERSION .. " (" .. _VERSION .. ")",
+  -- One default, whichever transport sends it.
+  user_agent = require("signals.transports.curl").USER_AGENT,
 }
 
 local CLIENT_OPTIONS = {
