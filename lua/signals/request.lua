@@ -15,7 +15,7 @@ local redact = require("signals.redact")
 local errors = require("signals.errors")
 local spend = require("signals.spend")
 
-local pairs, ipairs, pcall = pairs, ipairs, pcall
+local type, pairs, ipairs, pcall, next = type, pairs, ipairs, pcall, next
 local max = math.max
 
 local request = {}
@@ -52,7 +52,8 @@ function request.start(client, op, params, opts)
       .. " takes no positional parameter" } }, op)
   end
   local problems = validate.params(op, args)
-  if opts ~= NO_OPTIONS then
+  -- Empty options (wait's polls pass some) need no check.
+  if opts ~= NO_OPTIONS and (type(opts) ~= "table" or next(opts) ~= nil) then
     for _, problem in ipairs(validate.options(op, opts)) do problems[#problems + 1] = problem end
   end
   if #problems > 0 then return nil, errors.refused(problems, op) end
