@@ -1,4 +1,4 @@
--- Market-signal subscriptions against signals-mock (API.md §11.5): create,
+-- Market-signal subscriptions against signals-mock (API-NOTES §11.5): create,
 -- partial update, pause/resume, trigger and its deliveries, soft delete,
 -- the style C envelope (no hasMore) and the documented errors, one
 -- describe per operation.

@@ -1,5 +1,5 @@
 -- Signal subscriptions and their webhook actions against signals-mock
--- (API.md §8.9, §8.10): created stopped, start/stop/trigger, runs that
+-- (API-NOTES §8.9, §8.10): created stopped, start/stop/trigger, runs that
 -- show in the logs, at most 10 actions, pause/unpause, and the documented
 -- errors, one describe per operation.
 local helper = require("helper")

@@ -1,4 +1,4 @@
--- Signal templates against signals-mock (API.md §8.1-§8.6): the objects,
+-- Signal templates against signals-mock (API-NOTES §8.1-§8.6): the objects,
 -- versions on update, soft delete, the list envelope (style B) and the
 -- documented errors, one describe per operation.
 local helper = require("helper")

@@ -805,7 +805,7 @@ describe("core.error", function()
     action = "Fix the domain", method = "POST", path = "/v1/companies/signals",
   }
 
-  it("exposes every field of DESIGN §5 by name", function()
+  it("exposes every field of CONTRACT §5 by name", function()
     local sig = signal("company_signal_failed_retryable.json")
     local fields = {}
     for k, v in pairs(all) do fields[k] = v end
@@ -848,7 +848,7 @@ describe("core.error", function()
       tostring(core.error { kind = "decode", message = "bad", request_id = "r\n1" }))
   end)
 
-  it("accepts exactly the kinds of DESIGN §5", function()
+  it("accepts exactly the kinds of CONTRACT §5", function()
     for _, kind in ipairs { "network", "timeout", "http", "decode", "invalid_request", "signal" } do
       assert.are.equal(kind, core.error({ kind = kind, message = "m" }).kind)
     end

@@ -1,4 +1,4 @@
--- client:all and client:wait_all (DESIGN §7, §9): many calls at once, at
+-- client:all and client:wait_all (CONTRACT §7, §9): many calls at once, at
 -- most `concurrency` requests in flight, results in input order.
 --
 -- Each entry is a job: a coroutine running a client method against a view

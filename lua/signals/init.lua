@@ -1,4 +1,4 @@
---- require("signals"): the client of the Saber Signals API (DESIGN.md).
+--- require("signals"): the client of the Saber Signals API (docs/CONTRACT.md).
 -- signals.new builds a client; every operation of operations.lua becomes a
 -- method of it, and the helpers (pages, paginate, wait, run_signal) sit
 -- beside them.
@@ -118,7 +118,7 @@ end })
 -- @table Object
 
 --- A company or contact signal (`signals.kind(sig) == "signal"`): an
--- @{Object} with these fields (API.md §4) and two methods.
+-- @{Object} with these fields (API-NOTES §4) and two methods.
 -- @field id the signal's UUID
 -- @field status `"processing"`, `"completed"` or `"failed"`
 -- @field domain the company (company signals)
@@ -265,7 +265,7 @@ for _, op in ipairs(operations) do
   end
 end
 
--- Misuse of the iterators raises (DESIGN §4), at the caller's line.
+-- Misuse of the iterators raises (CONTRACT §4), at the caller's line.
 local function list_operation(name, params)
   local op = operation_by_name[name]
   if not op then error(format("signals: unknown operation '%s'", tostring(name)), 3) end

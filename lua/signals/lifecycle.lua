@@ -1,4 +1,4 @@
--- The signal lifecycle (DESIGN §6, §9): wait polls a signal until it leaves
+-- The signal lifecycle (CONTRACT §6, §9): wait polls a signal until it leaves
 -- "processing"; run_signal / run_contact_signal create one through the sync
 -- endpoint, wait for it, and create it again when it failed with
 -- retryable = true.

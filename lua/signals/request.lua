@@ -173,7 +173,7 @@ function request.call(client, op, params, opts)
   if not call then return nil, err end
   local transport = client.transport
   -- The client's own transport may lend the body to the decoder rather
-  -- than make a string of it; one given to signals.new answers as §7 says.
+  -- than make a string of it; one given to signals.new answers as CONTRACT §7 says.
   local send = client.owns_transport and transport.fetch
   call.lent = send and true
   send = send or transport.request

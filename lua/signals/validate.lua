@@ -49,7 +49,7 @@ local function has_cr_lf_nul(s)
   return find(s, "\r", 1, true) or find(s, "\n", 1, true) or find(s, "\0", 1, true)
 end
 
--- API.md §1: dot-separated labels of letters, digits and inner hyphens, at
+-- API-NOTES §1: dot-separated labels of letters, digits and inner hyphens, at
 -- most 63 characters each.
 local function is_hostname(s)
   if s == "" then return false end
@@ -83,7 +83,7 @@ local PATTERNS = {
   uuid = { test = is_uuid, message = "must be a UUID (8-4-4-4-12 lower-case hex digits)" },
 }
 
--- DESIGN §9: ids other than signalId only need to be non-empty and free of
+-- CONTRACT §9: ids other than signalId only need to be non-empty and free of
 -- control characters; path parameters are ids whatever their name.
 local function is_id(name, location)
   return location == "path" or name == "id" or find(name, "Ids?$") ~= nil
@@ -208,7 +208,7 @@ local function add(problems, field, message)
 end
 
 -- Whether the operation sends a JSON body; `opts.extra` goes there when it
--- does, to the query otherwise (DESIGN §9).
+-- does, to the query otherwise (CONTRACT §9).
 function validate.has_body(op)
   for _, field in ipairs(op.fields) do
     if field.location == "body" then return true end
@@ -351,7 +351,7 @@ local function check_extra(problems, op, extra)
   end
 end
 
--- Per-call options (DESIGN §3): timeout, max_retries, headers, wait, extra,
+-- Per-call options (CONTRACT §3): timeout, max_retries, headers, wait, extra,
 -- retry_unsafe.
 function validate.options(op, opts)
   local problems = validate.settings(CALL_OPTIONS, opts, "opts")
