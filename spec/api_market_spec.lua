@@ -10,10 +10,10 @@ local ok = helper.assert_ok
 local HOOK = "https://hooks.example.org/market"
 
 describe("market-signal subscriptions", function()
-  local mock, client
+  local client
 
   before_each(function()
-    mock, client = helper.api()
+    client = select(2, helper.api())
   end)
 
   local function subscribe(params)

@@ -8,10 +8,10 @@ local failed = helper.assert_http_error
 local ok = helper.assert_ok
 
 describe("signal templates", function()
-  local mock, client
+  local client
 
   before_each(function()
-    mock, client = helper.api()
+    client = select(2, helper.api())
   end)
 
   local function create(params)

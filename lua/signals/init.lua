@@ -383,7 +383,7 @@ end
 -- that failed with `retryable == true` asked again (through the batch
 -- create too) after a backoff, up to `opts.max_attempts` in all.
 --    local results = client:ask_many{ domains = { "acme.com", "globex.com" },
---                                     questions = { "Are they hiring?", { question = "Headcount?", answerType = "number" } } }
+--      questions = { "Are they hiring?", { question = "Headcount?", answerType = "number" } } }
 --    -- results[1]: acme.com / hiring, [2]: acme.com / headcount, [3]: globex.com / hiring ...
 --
 -- What each slot may hold: the signal in its final state (completed, or
