@@ -20,7 +20,14 @@ struct sig_http_config {
     size_t max_body;
 };
 
-enum sig_abort_reason { SIG_ABORT_NONE, SIG_ABORT_TOO_LARGE, SIG_ABORT_NO_MEMORY };
+/* Why a callback stopped the transfer. SIG_ABORT_RESEND: libcurl was about
+ * to send the request a second time (on_prereq in http.c). */
+enum sig_abort_reason {
+    SIG_ABORT_NONE,
+    SIG_ABORT_TOO_LARGE,
+    SIG_ABORT_NO_MEMORY,
+    SIG_ABORT_RESEND
+};
 
 /* An easy handle and everything one request on it allocates: a Lua error
  * raised while results are pushed leaks nothing, the next setup or the
