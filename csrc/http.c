@@ -313,7 +313,9 @@ static const char *curl_code_name(CURLcode rc)
         NAME(QUIC_CONNECT_ERROR);
         NAME(PROXY);
         NAME(SSL_CLIENTCERT);
+#if LIBCURL_VERSION_NUM >= 0x075400
         NAME(UNRECOVERABLE_POLL);
+#endif
 #undef NAME
     default:
         return NULL;

@@ -11,6 +11,14 @@
 
 #include <curl/curl.h>
 
+/* The oldest libcurl the core builds with (README.md, the rockspec): 7.80.0
+ * brought CURLOPT_PREREQFUNCTION, by which a transfer knows whether its
+ * request may have reached the server. What is newer is guarded where it
+ * is used. */
+#if LIBCURL_VERSION_NUM < 0x075000
+#error "signals.core needs libcurl 7.80.0 or newer (CURLOPT_PREREQFUNCTION): see README.md, Install"
+#endif
+
 #include "buffer.h"
 #include "core.h"
 
