@@ -195,20 +195,22 @@ static void push_batch(lua_State *L, int holder, const cJSON *root)
     }
 }
 
-/* What a single delivery is. A contact research carries its subject's
- * name, and its id starts with "cr_" (API-NOTES §9.1); it also has an id
- * and a status, so it is recognised first. A signal is anything else with
- * a signal's identity, an id and a status (strings), whatever else it
- * carries: a failed signal may come as no more than {id, status, retryable,
- * error, errorCode} (API-NOTES §16a); or with its question (§4). */
+/* What a single delivery is. A body with a question is a signal (API-NOTES
+ * §4): no research has one. A contact research carries its subject's name,
+ * and its id starts with "cr_" (§9.1); it has an id and a status too, so it
+ * is told apart before the rule that follows. Anything else with a signal's
+ * identity, an id and a status (strings), is a signal whatever else it
+ * carries: a failed one may come as no more than {id, status, retryable,
+ * error, errorCode} (§16a). */
 static int delivery_kind(const cJSON *root)
 {
     const char *id = sig_json_string(root, "id");
 
+    if (sig_json_field(root, "question") != NULL)
+        return SIG_KIND_SIGNAL;
     if (sig_json_field(root, "firstName") != NULL || (id != NULL && strncmp(id, "cr_", 3) == 0))
         return SIG_KIND_CONTACT_RESEARCH;
-    if ((id != NULL && sig_json_string(root, "status") != NULL)
-        || sig_json_field(root, "question") != NULL)
+    if (id != NULL && sig_json_string(root, "status") != NULL)
         return SIG_KIND_SIGNAL;
     return SIG_KIND_OBJECT;
 }

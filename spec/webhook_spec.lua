@@ -234,6 +234,9 @@ describe("signals.webhook.parse", function()
       .. '"firstName":"Jane","lastName":"Example","companyName":"Acme Corp"}'))
     assert.equal("contact_research", signals.kind(research))
     assert.equal("contact_research", signals.kind(assert(webhook.parse(helper.fixture("contact_research_failed.json")))))
+    -- a question makes it a signal, whatever else it names
+    local sig = assert(webhook.parse('{"id":"cr_1","status":"completed","question":"Q?","firstName":"Jane"}'))
+    assert.equal("signal", signals.kind(sig))
   end)
 
   it("turns a market-signal batch into a table whose signals are objects", function()

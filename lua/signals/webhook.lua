@@ -57,14 +57,14 @@ end
 --   table holding the body's members (`subscriptionId`, `type`, ...) as plain
 --   values, except `signals`: an array of objects (`signals.kind(x) ==
 --   "object"`), read by the API's names (`s.id`, `s.payload`, `s.confidenceScore`).
+-- - A body with a `question` is a signal object (`sig:value()`, `sig:failure()`).
 -- - A body with a `firstName`, or whose `id` starts with `cr_`, is a contact
 --   research object (`research:failure()`). A research also has an `id` and a
---   `status`, so it is told apart first.
+--   `status`, so it is told apart before the next rule.
 -- - Any other body with a signal's identity, an `id` and a `status` (both
---   strings), is a signal object (`sig:value()`, `sig:failure()`), whatever
---   else it carries: a failed signal may come as no more than
---   `{"id", "status": "failed", "retryable", "error", "errorCode"}`. A body
---   with a `question` is a signal too.
+--   strings), is a signal object, whatever else it carries: a failed signal
+--   may come as no more than `{"id", "status": "failed", "retryable", "error",
+--   "errorCode"}`.
 -- - Any other JSON object is an object of kind `"object"`.
 -- @tparam string body the request body
 -- @treturn[1] table|userdata the delivery
