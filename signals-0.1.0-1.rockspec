@@ -19,6 +19,8 @@ flag and HTTP status, and polling helpers.
 dependencies = {
   "lua >= 5.1",
 }
+-- External dependencies: libcurl >= 7.80.0 (the build stops with a message
+-- on an older one), cJSON and OpenSSL's libcrypto, with their headers.
 -- libcurl, cJSON and libcrypto are found by pkg-config in the Makefile: LuaRocks'
 -- own header search does not look in Debian's multiarch include directory
 -- (/usr/include/x86_64-linux-gnu/curl), so it would refuse a working system.

@@ -29,5 +29,6 @@ SIG_EXPORT int luaopen_signals_core(lua_State *L)
     sig_error_body_register(L);
     sig_retry_after_register(L);
     sig_webhook_register(L);
+    sig_scrub_register(L);
     return 1;
 }

@@ -28,5 +28,6 @@ void sig_error_register(lua_State *L);       /* error.c: core.error */
 void sig_error_body_register(lua_State *L);  /* error_body.c: core.classify_error */
 void sig_retry_after_register(lua_State *L); /* retry_after.c: core.retry_after */
 void sig_webhook_register(lua_State *L);     /* webhook.c: core.hmac_sha256, core.webhook_verify, core.webhook_parse */
+void sig_scrub_register(lua_State *L);       /* scrub.c: core.scrub */
 
 #endif

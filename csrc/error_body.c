@@ -276,7 +276,7 @@ static void set_fields(lua_State *L, int res, const cJSON *fields)
 }
 
 /* The API's envelope {"error": {...}} (obj is the inner object), and the
- * flat {"code", "message"} that uses the same names. */
+ * flat {"code", "message"} that uses the same names (flat_error). */
 static void api_error(lua_State *L, int res, const cJSON *obj)
 {
     char tmp[32];
@@ -298,34 +298,64 @@ static void api_error(lua_State *L, int res, const cJSON *obj)
     }
 }
 
-/* NestJS and the API's rate limiter: {"statusCode", "message", "error":
- * "<reason>", "retryAfter"}; other members (alreadyAttached) become details. */
-static void nest_error(lua_State *L, int res, const cJSON *root)
+/* A flat body's members other than the `known` ones (a NULL-terminated
+ * list of those read as fields) are its own details: the 409 of a
+ * re-applied template plan lists alreadyAttached there, and the caller
+ * finds it as err.details.alreadyAttached. Nothing is set when there are
+ * none. Of duplicate keys the first wins, as everywhere else. */
+static void set_extra_details(lua_State *L, int res, const cJSON *root, const char *const *known)
 {
-    static const char *const known[] = { "statusCode", "message", "error", "retryAfter", "requestId" };
     const cJSON *child;
     int extra = 0;
 
-    set_text(L, res, "type", sig_json_string(root, "error"));
-    set_message(L, res, sig_json_field(root, "message"));
-    set_retry_after(L, res, sig_json_field(root, "retryAfter"));
     lua_newtable(L);
     cJSON_ArrayForEach(child, root) {
-        size_t i, count = sizeof known / sizeof known[0];
+        size_t i;
 
-        for (i = 0; i < count && strcmp(child->string, known[i]) != 0; i++)
+        for (i = 0; known[i] != NULL && strcmp(child->string, known[i]) != 0; i++)
             ;
-        if (i < count)
+        if (known[i] != NULL)
             continue;
         lua_pushstring(L, child->string);
-        sig_json_push(L, child);
-        lua_rawset(L, -3);
-        extra = 1;
+        lua_rawget(L, -2);
+        if (lua_isnil(L, -1)) {
+            lua_pushstring(L, child->string);
+            sig_json_push(L, child);
+            lua_rawset(L, -4);
+            extra = 1;
+        }
+        lua_pop(L, 1);
     }
     if (extra)
         lua_setfield(L, res, "details");
     else
         lua_pop(L, 1);
+}
+
+/* NestJS and the API's rate limiter: {"statusCode", "message", "error":
+ * "<reason>", "retryAfter", ...extra}. */
+static void nest_error(lua_State *L, int res, const cJSON *root)
+{
+    static const char *const known[] = { "statusCode", "message", "error", "retryAfter", "requestId", NULL };
+
+    set_text(L, res, "type", sig_json_string(root, "error"));
+    set_message(L, res, sig_json_field(root, "message"));
+    set_retry_after(L, res, sig_json_field(root, "retryAfter"));
+    set_extra_details(L, res, root, known);
+}
+
+/* The flat {"code", "message", ...} (a NestJS body without statusCode and
+ * error comes here too): the envelope's names, and, unless the body has
+ * details of its own, its other members as details. */
+static void flat_error(lua_State *L, int res, const cJSON *root)
+{
+    static const char *const known[] = { "code", "type", "message", "errorCode", "errorAction",
+                                         "requestId", "fields", "retryAfter", "statusCode",
+                                         "error", "ok", NULL };
+
+    api_error(L, res, root);
+    if (sig_json_field(root, "details") == NULL)
+        set_extra_details(L, res, root, known);
 }
 
 /* FastAPI's loc, ["body", "contacts", 0, "email"]: without its leading
@@ -414,7 +444,7 @@ static int json_error(lua_State *L, int res, const cJSON *root)
     else if (cJSON_IsString(detail) || cJSON_IsArray(detail))
         fastapi_error(L, res, detail);
     else if (sig_json_field(root, "message") != NULL || sig_json_field(root, "code") != NULL)
-        api_error(L, res, root);
+        flat_error(L, res, root);
     else
         return 0;
     /* Some gateways put these beside the envelope rather than in it. */

@@ -134,14 +134,25 @@ static size_t on_header(char *data, size_t size, size_t count, void *ud)
 }
 
 /* Called once the connection is up (new or reused), right before the
- * request goes out: from here on the server may act on it. */
+ * request goes out: from here on the server may act on it. A second call
+ * in one transfer is libcurl about to send the request again on a new
+ * connection, which it does by itself when a reused connection dies before
+ * any answer: the server may well have read the request whole and acted
+ * on it (a POST spends credits), so the second send is refused and only
+ * the Lua layer's retry policy may decide to send it again. */
 static int on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_port, int local_port)
 {
+    struct sig_transfer *t = ud;
+
     (void)primary_ip;
     (void)local_ip;
     (void)primary_port;
     (void)local_port;
-    ((struct sig_transfer *)ud)->connected = 1;
+    if (t->connected) {
+        t->aborted = SIG_ABORT_RESEND;
+        return CURL_PREREQFUNC_ABORT;
+    }
+    t->connected = 1;
     return CURL_PREREQFUNC_OK;
 }
 
@@ -303,7 +314,9 @@ static const char *curl_code_name(CURLcode rc)
         NAME(QUIC_CONNECT_ERROR);
         NAME(PROXY);
         NAME(SSL_CLIENTCERT);
+#if LIBCURL_VERSION_NUM >= 0x075400
         NAME(UNRECOVERABLE_POLL);
+#endif
 #undef NAME
     default:
         return NULL;
@@ -315,6 +328,11 @@ static int push_curl_error(lua_State *L, struct sig_transfer *t, CURLcode rc)
     char message[CURL_ERROR_SIZE + 96], code[32];
     const char *name = curl_code_name(rc);
 
+    if (t->aborted == SIG_ABORT_RESEND)
+        return push_error(L, "network", "RESEND_REFUSED",
+                          "connection lost after the request was sent, before any answer "
+                          "(the server may have processed it; not sent again)",
+                          1);
     if (rc == CURLE_OPERATION_TIMEDOUT) {
         /* Before the connection was up, the connect timeout fired unless
          * the total one is the shorter; without one of its own the connect

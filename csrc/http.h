@@ -11,6 +11,14 @@
 
 #include <curl/curl.h>
 
+/* The oldest libcurl the core builds with (README.md, the rockspec): 7.80.0
+ * brought CURLOPT_PREREQFUNCTION, by which a transfer knows whether its
+ * request may have reached the server. What is newer is guarded where it
+ * is used. */
+#if LIBCURL_VERSION_NUM < 0x075000
+#error "signals.core needs libcurl 7.80.0 or newer (CURLOPT_PREREQFUNCTION): see README.md, Install"
+#endif
+
 #include "buffer.h"
 #include "class.h"
 #include "core.h"
@@ -21,7 +29,14 @@ struct sig_http_config {
     size_t max_body;
 };
 
-enum sig_abort_reason { SIG_ABORT_NONE, SIG_ABORT_TOO_LARGE, SIG_ABORT_NO_MEMORY };
+/* Why a callback stopped the transfer. SIG_ABORT_RESEND: libcurl was about
+ * to send the request a second time (on_prereq in http.c). */
+enum sig_abort_reason {
+    SIG_ABORT_NONE,
+    SIG_ABORT_TOO_LARGE,
+    SIG_ABORT_NO_MEMORY,
+    SIG_ABORT_RESEND
+};
 
 /* An easy handle and everything one request on it allocates: a Lua error
  * raised while results are pushed leaks nothing, the next setup or the

@@ -71,7 +71,9 @@ static int decode_hex(const char *s, size_t len, unsigned char out[DIGEST_LEN])
 }
 
 /* 32 bytes are 43 base64 characters (256 bits in 258) and one '=' of
- * padding, which senders may leave out. */
+ * padding, which senders may leave out. Only the canonical encoding is a
+ * digest: the 2 bits of the last character beyond the 256 must be zero,
+ * else four different signatures would verify for one digest. */
 static int decode_base64(const char *s, size_t len, unsigned char out[DIGEST_LEN])
 {
     unsigned long bits = 0;
@@ -93,7 +95,7 @@ static int decode_base64(const char *s, size_t len, unsigned char out[DIGEST_LEN
             out[n++] = (unsigned char)(bits >> nbits);
         }
     }
-    return n == DIGEST_LEN;
+    return n == DIGEST_LEN && (bits & ((1UL << nbits) - 1)) == 0;
 }
 
 static int is_blank(char c)
@@ -157,7 +159,7 @@ static int l_webhook_verify(lua_State *L)
     if (!signature_digest(signature, signature_len, given)) {
         lua_pushboolean(L, 0);
         lua_pushliteral(L, "malformed signature: expected an HMAC-SHA256 digest in hex "
-                           "or base64, optionally prefixed with sha256=");
+                           "or canonical base64, optionally prefixed with sha256=");
         return 2;
     }
     hmac_sha256(L, secret, secret_len, body, body_len, expected);
@@ -193,14 +195,23 @@ static void push_batch(lua_State *L, int holder, const cJSON *root)
     }
 }
 
-/* What a single delivery is: a signal always has its question (API-NOTES §4), a
- * contact research its subject's name (API-NOTES §9.1). */
+/* What a single delivery is. A body with a question is a signal (API-NOTES
+ * §4): no research has one. A contact research carries its subject's name,
+ * and its id starts with "cr_" (API-NOTES §9.1); it has an id and a status too, so it
+ * is told apart before the rule that follows. Anything else with a signal's
+ * identity, an id and a status (strings), is a signal whatever else it
+ * carries: a failed one may come as no more than {id, status, retryable,
+ * error, errorCode} (API-NOTES §16a). */
 static int delivery_kind(const cJSON *root)
 {
+    const char *id = sig_json_string(root, "id");
+
     if (sig_json_field(root, "question") != NULL)
         return SIG_KIND_SIGNAL;
-    if (sig_json_field(root, "firstName") != NULL)
+    if (sig_json_field(root, "firstName") != NULL || (id != NULL && strncmp(id, "cr_", 3) == 0))
         return SIG_KIND_CONTACT_RESEARCH;
+    if (id != NULL && sig_json_string(root, "status") != NULL)
+        return SIG_KIND_SIGNAL;
     return SIG_KIND_OBJECT;
 }
 

@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         p += n;
     }
     lua_pushlstring(L, (const char *)data, size);
-    push_response(L, &t);
+    push_response(L, &t, 0);
     trim_buffer(&t.headers);
     fuzz_lua_call(L, 2);
     return 0;

@@ -17,7 +17,8 @@ lua5.4 fuzz/seeds.lua "$seeds" || exit 2
 failed=0
 for harness in "$@"; do
     corpus=$out/corpus/$harness crashes=$out/crashes/$harness log=$out/$harness.log
-    mkdir -p "$corpus" "$crashes"
+    # seeds.lua seeds the decoders only: a harness without seeds starts empty.
+    mkdir -p "$corpus" "$crashes" "$seeds/$harness"
     # -rss_limit_mb: a decoder that balloons on a small input is a finding too.
     nice -n 10 "$out/fuzz_$harness" -max_total_time="$seconds" -timeout=10 -max_len=16384 \
         -rss_limit_mb=1024 -print_final_stats=1 -artifact_prefix="$crashes/" \

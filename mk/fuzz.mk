@@ -1,11 +1,12 @@
 # make fuzz [FUZZ_SECONDS=N] [FUZZ_HARNESSES="decode answer"]
 #
-# libFuzzer harnesses (fuzz/) for every decoder of the core, built with
+# libFuzzer harnesses (fuzz/) for every decoder of the core and for the key
+# scrubber, built with
 # clang's -fsanitize=fuzzer,address,undefined into build/fuzz/ and run one
 # after the other for FUZZ_SECONDS each (fuzz/run.sh; see fuzz/README.md).
 
 FUZZ_SECONDS   ?= 60
-FUZZ_HARNESSES ?= decode answer error_body headers
+FUZZ_HARNESSES ?= decode answer error_body headers scrub
 FUZZ_OUT       := build/fuzz
 FUZZ_CC        := clang
 FUZZ_SANITIZE  := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -45,6 +46,14 @@ $(FUZZ_OUT)/obj/headers.o: fuzz/headers.c fuzz/fuzz_lua.h csrc/http.c $(CORE_HDR
 # headers.c compiles http.c into itself, so that harness links the rest.
 $(FUZZ_OUT)/fuzz_headers: $(FUZZ_OUT)/obj/headers.o $(FUZZ_OUT)/obj/fuzz_lua.o \
                           $(filter-out $(FUZZ_OUT)/obj/http.o,$(FUZZ_CORE_OBJ))
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
+
+$(FUZZ_OUT)/obj/scrub_check.o: fuzz/scrub.c csrc/scrub.h $(CORE_HDR)
+	@mkdir -p $(dir $@)
+	$(FUZZ_COMPILE) -Icsrc -c -o $@ $<
+
+# scrub.c checks sig_scrub against its own reference in C: no Lua state.
+$(FUZZ_OUT)/fuzz_scrub: $(FUZZ_OUT)/obj/scrub_check.o $(FUZZ_OUT)/obj/scrub.o
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
 
 $(FUZZ_OUT)/fuzz_%: $(FUZZ_OUT)/obj/harness_%.o $(FUZZ_OUT)/obj/fuzz_lua.o $(FUZZ_CORE_OBJ)

@@ -128,6 +128,46 @@ describe("core.classify_error", function()
                                         "9f8e7d6c-5b4a-4392-8a1f-2e3d4c5b6a79" } }, e.details)
     end)
 
+    -- The 409 of a re-applied template-extract plan (API-NOTES §16a).
+    local ALREADY_ATTACHED = '{"statusCode":409,"message":"Some executions are already attached",'
+      .. '"error":"Conflict","alreadyAttached":["exec_1","exec_2"]}'
+
+    it("keeps every extra member of a NestJS body in details (alreadyAttached)", function()
+      local e = classify(409, ALREADY_ATTACHED, "application/json")
+      assert.equals("Some executions are already attached", e.message)
+      assert.equals("Conflict", e.type)
+      assert.same({ alreadyAttached = { "exec_1", "exec_2" } }, e.details)
+      -- statusCode and error are optional: {message, ...extra} keeps its extras too
+      for _, body in ipairs {
+        '{"message":"Some executions are already attached","alreadyAttached":["exec_1","exec_2"]}',
+        '{"statusCode":409,"message":"Some executions are already attached","alreadyAttached":["exec_1","exec_2"]}',
+        '{"error":"Conflict","message":"Some executions are already attached","alreadyAttached":["exec_1","exec_2"]}',
+      } do
+        e = classify(409, body)
+        assert.equals("Some executions are already attached", e.message, body)
+        assert.same({ alreadyAttached = { "exec_1", "exec_2" } }, e.details, body)
+      end
+      -- a flat body's own details stay what they are; the first of duplicate keys wins
+      e = classify(400, '{"code":"X","message":"m","details":{"a":1},"extra":2}')
+      assert.same({ a = 1 }, e.details)
+      e = classify(409, '{"message":"m","alreadyAttached":["a"],"alreadyAttached":["b"]}')
+      assert.same({ alreadyAttached = { "a" } }, e.details)
+      assert.is_nil(classify(500, '{"ok":false,"message":"m","code":"X"}').details)
+    end)
+
+    it("gives the error object of a call its details.alreadyAttached", function()
+      local url = helper.raw_server("HTTP/1.1 409 Conflict\r\nContent-Type: application/json\r\n"
+        .. "Content-Length: " .. #ALREADY_ATTACHED .. "\r\nConnection: close\r\n\r\n" .. ALREADY_ATTACHED)
+      local client = helper.client({ url = url }, { max_retries = 0 })
+      local res, err = client:create_signal{ domain = "acme.com", question = "Hiring?" }
+      client:close()
+      assert.is_nil(res)
+      assert.equals("http", err.kind)
+      assert.equals(409, err.status)
+      assert.equals("Conflict", err.type)
+      assert.same({ "exec_1", "exec_2" }, err.details.alreadyAttached)
+    end)
+
     it("joins an array message with '; '", function()
       local e = classify(400, '{"statusCode":400,"message":["name must be a string","limit must not be greater than 25"],"error":"Bad Request"}')
       assert.equals("name must be a string; limit must not be greater than 25", e.message)

@@ -158,6 +158,32 @@ describe("fault matrix", function()
     end)
   end
 
+  -- The server read the POST and reset the kept-alive connection it came
+  -- on: it may have acted on it, so it is not sent again (libcurl would,
+  -- by itself, on a new connection), through a call or client:all.
+  row("POST reset on a kept-alive connection (max_retries = 0)", function()
+    local client = helper.client(mock, { max_retries = 0 })
+    local results = {}
+    for _, concurrent in ipairs { false, true } do
+      assert(client:get_credits())
+      if concurrent then assert(client:all{ { "get_credits" } }[1].remainingCredits) end
+      fault{ path = "/v1/companies/signals", method = "POST", fault = "reset" }
+      local call = { domain = "acme.com", question = "Hiring?" }
+      if concurrent then
+        results[2] = client:all{ { "create_signal", call } }[1]
+      else
+        results[1] = { client:create_signal(call) }
+      end
+    end
+    assert.are.equal(2, #mock:requests_to("POST", "/v1/companies/signals"))
+    local err = failed("network", nil, results[1][1], results[1][2])
+    assert.are.equal("RESEND_REFUSED", err.code)
+    assert.are.equal("error", signals.kind(results[2]))
+    assert.are.equal("RESEND_REFUSED", results[2].code)
+    still_works(client)
+    return seen(err, 1) .. "; the same in client:all"
+  end)
+
   row("stall before the connection (connect timeout)", function()
     local port, release = helper.unresponsive_port()
     local opts, sent = counting({ connect_timeout = 0.3 })

@@ -382,3 +382,163 @@ describe("core.http", function()
     end)
   end)
 end)
+
+-- A server that reads request number `reset_at` whole (head and body) and
+-- answers it with a TCP reset; every other request gets `answer`, on a
+-- kept-alive connection. It runs in a child process and logs the method and
+-- path of each request it read; it exits once no connection came for 3 s.
+-- Returns its base URL and a function giving the log as a list of lines.
+local function resetting_server(reset_at, answer)
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute("mkdir -p " .. dir))
+  local f = assert(io.open(dir .. "/server.lua", "wb"))
+  f:write([[
+    local socket, dir, reset_at, answer = require("socket"), arg[1], tonumber(arg[2]), arg[3]
+    local server = assert(socket.bind("127.0.0.1", 0))
+    local out = io.open(dir .. "/port.tmp", "w") out:write((select(2, server:getsockname()))) out:close()
+    os.rename(dir .. "/port.tmp", dir .. "/port")
+    local log = io.open(dir .. "/log", "w")
+    local function read_request(c)
+      local line = c:receive("*l")
+      local length = 0
+      while line do
+        local header = c:receive("*l")
+        if not header then return nil end
+        if header == "" then break end
+        length = tonumber(header:lower():match("^content%-length:%s*(%d+)")) or length
+      end
+      if not line or (length > 0 and not c:receive(length)) then return nil end
+      return line:match("^(%S+ %S+)")
+    end
+    local seen, started = 0, os.time()
+    server:settimeout(3)
+    while os.time() - started < 20 do
+      local c = server:accept()
+      if not c then break end
+      c:settimeout(5)
+      while true do
+        local request = read_request(c)
+        if not request then break end
+        seen = seen + 1
+        log:write(request, "\n") log:flush()
+        if seen == reset_at then
+          c:setoption("linger", { on = true, timeout = 0 })
+          break
+        end
+        c:send("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " .. #answer .. "\r\n\r\n" .. answer)
+      end
+      c:close()
+    end
+    log:close()
+  ]])
+  f:close()
+  local lua = os.getenv("LUA") or "lua5.4"
+  assert(os.execute(string.format("%s %s/server.lua %s %d '%s' >/dev/null 2>&1 &", lua, dir, dir, reset_at,
+                                  answer or '{"id":"sig_1","status":"processing"}')))
+  for _ = 1, 500 do
+    local port = helper.read_file(dir .. "/port")
+    if port then
+      return "http://127.0.0.1:" .. port, function()
+        local lines = {}
+        for line in (helper.read_file(dir .. "/log") or ""):gmatch("[^\n]+") do lines[#lines + 1] = line end
+        return lines
+      end
+    end
+    helper.sleep(0.02)
+  end
+  error("resetting server did not start")
+end
+
+-- libcurl sends a request again by itself on a new connection when a
+-- reused one dies before any answer: the server may have read it whole and
+-- spent credits on it. Only the retry policy may send a request again.
+describe("a request read whole, then answered with a reset on a kept-alive connection", function()
+  local signals = require("signals")
+  local POST = { method = "POST", body = '{"domain":"acme.com","question":"Hiring?"}', timeout = 10,
+                 headers = { ["Content-Type"] = "application/json" } }
+
+  local function post(url)
+    local req = { url = url }
+    for k, v in pairs(POST) do req[k] = v end
+    return req
+  end
+
+  local function refused_resend(res, err)
+    assert.is_nil(res)
+    assert.equals("network", err.kind)
+    assert.equals("RESEND_REFUSED", err.code, err.message)
+    assert.is_true(err.connected)
+    assert.matches("may have processed", err.message)
+  end
+
+  it("is not sent again by core.http", function()
+    local base, log = resetting_server(2)
+    local h = core.http()
+    assert.equals(200, assert(h:request{ method = "GET", url = base .. "/v1/credits", timeout = 10 }).status)
+    local res, err = h:request(post(base .. "/v1/companies/signals"))
+    h:close()
+    assert.same({ "GET /v1/credits", "POST /v1/companies/signals" }, log())
+    refused_resend(res, err)
+  end)
+
+  it("is not sent again by core.multi", function()
+    local base, log = resetting_server(2)
+    local m = core.multi()
+    local function run(req)
+      local key = assert(m:submit(req))
+      for _ = 1, 100 do
+        local done, res, err = m:poll(0.1)
+        if done then
+          assert.equals(key, done)
+          return res, err
+        end
+      end
+      error("no answer")
+    end
+    assert.equals(200, assert(run{ method = "GET", url = base .. "/v1/credits", timeout = 10 }).status)
+    local res, err = run(post(base .. "/v1/companies/signals"))
+    m:close()
+    assert.same({ "GET /v1/credits", "POST /v1/companies/signals" }, log())
+    refused_resend(res, err)
+  end)
+
+  local function client_of(base, max_retries)
+    return helper.client({ url = base }, { max_retries = max_retries })
+  end
+
+  it("reaches the server once through a client call, with max_retries = 0", function()
+    local base, log = resetting_server(2)
+    local client = client_of(base, 0)
+    assert(client:get_credits())
+    local sig, err = client:create_signal{ domain = "acme.com", question = "Hiring?" }
+    client:close()
+    assert.same({ "GET /v1/credits", "POST /v1/companies/signals" }, log())
+    assert.is_nil(sig)
+    assert.equals("network", err.kind)
+    assert.equals("RESEND_REFUSED", err.code)
+  end)
+
+  it("reaches the server once through client:all, with max_retries = 0", function()
+    local base, log = resetting_server(2)
+    local client = client_of(base, 0)
+    assert(client:all{ { "get_credits" } }[1].id)
+    local results = client:all{ { "create_signal", { domain = "acme.com", question = "Hiring?" } } }
+    client:close()
+    assert.same({ "GET /v1/credits", "POST /v1/companies/signals" }, log())
+    assert.equals("error", signals.kind(results[1]))
+    assert.equals("network", results[1].kind)
+    assert.equals("RESEND_REFUSED", results[1].code)
+  end)
+
+  it("leaves a GET to the retry policy, which sends it again", function()
+    local base, log = resetting_server(2)
+    local client, slept = client_of(base, 1)
+    assert(client:get_credits())
+    assert.equals("sig_1", assert(client:get_credits()).id)
+    client:close()
+    assert.same({ "GET /v1/credits", "GET /v1/credits", "GET /v1/credits" }, log())
+    -- sent again by the policy (one wait before the retry), not by libcurl
+    assert.equals(1, #slept)
+  end)
+end)

@@ -143,6 +143,31 @@ describe("signals.webhook.verify", function()
     end
   end)
 
+  -- The last of 43 base64 characters carries 2 bits beyond the digest's
+  -- 256: only the encoding with both zero is the digest's, the three others
+  -- would let one digest be presented in four ways.
+  it("says a base64 signature is malformed unless it is the canonical encoding", function()
+    local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    local last = alphabet:find(b64:sub(43, 43), 1, true) - 1
+    assert.equal(0, last % 4)
+    local variants = {}
+    for low = 1, 3 do
+      local other = b64:sub(1, 42) .. alphabet:sub(last + low + 1, last + low + 1)
+      variants[#variants + 1] = other .. "="
+      variants[#variants + 1] = "sha256=" .. url_safe(other)
+    end
+    -- and '=' anywhere but after the 43rd character
+    variants[#variants + 1] = b64:sub(1, 42) .. "=="
+    variants[#variants + 1] = "=" .. b64:sub(1, 43)
+    variants[#variants + 1] = b64:sub(1, 20) .. "=" .. b64:sub(22)
+    for _, signature in ipairs(variants) do
+      local ok, why = webhook.verify(body, signature, secret)
+      assert.is_false(ok, signature)
+      assert.matches("^malformed signature: .*canonical base64", why)
+    end
+    assert.is_true(webhook.verify(body, b64, secret))
+  end)
+
   it("says when there is no signature", function()
     assert.same({ false, "no signature" }, { webhook.verify(body, nil, secret) })
   end)
@@ -176,6 +201,42 @@ describe("signals.webhook.parse", function()
     assert.equal("signal", failure.kind)
     assert.is_true(failure.retryable)
     assert.equal(sig.errorCode, failure.code)
+  end)
+
+  it("takes a delivery with a signal's identity, an id and a status, as a signal", function()
+    -- the changelog's failed signal: no question, no answer
+    local sig = assert(webhook.parse('{"id":"5e4d3c2b-1a09-4f8e-9d7c-6b5a4f3e2d1c","status":"failed",'
+      .. '"retryable":false,"error":"Domain could not be resolved","errorCode":"DOMAIN_UNRESOLVABLE"}'))
+    assert.equal("signal", signals.kind(sig))
+    local failure = sig:failure()
+    assert.equal("error", signals.kind(failure))
+    assert.equal("signal", failure.kind)
+    assert.equal("DOMAIN_UNRESOLVABLE", failure.code)
+    assert.equal("Domain could not be resolved", failure.message)
+    assert.is_false(failure.retryable)
+    assert.equal(sig, failure.signal)
+    -- whatever else it carries
+    sig = assert(webhook.parse('{"id":"s1","status":"processing","anything":[1,2]}'))
+    assert.equal("signal", signals.kind(sig))
+    assert.is_nil(sig:failure())
+    -- an id or a status that is not a string is no signal's
+    assert.equal("object", signals.kind(assert(webhook.parse('{"id":7,"status":"failed"}'))))
+    assert.equal("object", signals.kind(assert(webhook.parse('{"id":"s1","status":null}'))))
+    assert.equal("object", signals.kind(assert(webhook.parse('{"id":"s1"}'))))
+  end)
+
+  it("tells a contact research (firstName, or an id starting with cr_) from a signal", function()
+    local research = assert(webhook.parse('{"id":"cr_abc123def456","status":"failed",'
+      .. '"error":"Could not retrieve LinkedIn profile data"}'))
+    assert.equal("contact_research", signals.kind(research))
+    assert.equal("Could not retrieve LinkedIn profile data", research:failure().message)
+    research = assert(webhook.parse('{"id":"8a7b6c5d-4e3f-4a2b-9c1d-0e9f8a7b6c5d","status":"processing",'
+      .. '"firstName":"Jane","lastName":"Example","companyName":"Acme Corp"}'))
+    assert.equal("contact_research", signals.kind(research))
+    assert.equal("contact_research", signals.kind(assert(webhook.parse(helper.fixture("contact_research_failed.json")))))
+    -- a question makes it a signal, whatever else it names
+    local sig = assert(webhook.parse('{"id":"cr_1","status":"completed","question":"Q?","firstName":"Jane"}'))
+    assert.equal("signal", signals.kind(sig))
   end)
 
   it("turns a market-signal batch into a table whose signals are objects", function()

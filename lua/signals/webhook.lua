@@ -28,7 +28,11 @@ local webhook = {}
 -- @tparam string body the request body exactly as received, before any decoding
 -- @tparam ?string signature the signature header's value: the digest in hex
 --   (either case) or base64 (standard or URL-safe alphabet, padding optional),
---   optionally prefixed with `sha256=`; nil when the header is missing
+--   optionally prefixed with `sha256=`; nil when the header is missing. Only
+--   the canonical base64 of the digest is accepted: the last of its 43
+--   characters carries two bits beyond the digest, which must be zero (the
+--   three other characters that a lax decoder would take for the same digest
+--   are a malformed signature), and a `=` may only follow the 43rd character
 -- @tparam string secret the subscription's `webhookSecret` (not empty)
 -- @treturn boolean `true` when the signature is the body's under the secret
 -- @treturn ?string when `false`, why: `"no signature"`, `"malformed signature: …"`
@@ -54,7 +58,13 @@ end
 --   values, except `signals`: an array of objects (`signals.kind(x) ==
 --   "object"`), read by the API's names (`s.id`, `s.payload`, `s.confidenceScore`).
 -- - A body with a `question` is a signal object (`sig:value()`, `sig:failure()`).
--- - A body with a `firstName` is a contact research object.
+-- - A body with a `firstName`, or whose `id` starts with `cr_`, is a contact
+--   research object (`research:failure()`). A research also has an `id` and a
+--   `status`, so it is told apart before the next rule.
+-- - Any other body with a signal's identity, an `id` and a `status` (both
+--   strings), is a signal object, whatever else it carries: a failed signal
+--   may come as no more than `{"id", "status": "failed", "retryable", "error",
+--   "errorCode"}`.
 -- - Any other JSON object is an object of kind `"object"`.
 -- @tparam string body the request body
 -- @treturn[1] table|userdata the delivery

@@ -2,6 +2,10 @@
 -- reused across requests (keep-alive). Redirects are left to the Lua layer.
 -- Concurrent calls (client:all) go through a libcurl multi handle of the
 -- same options, opened on first use and kept with its connections.
+-- A request goes out at most once: when a kept-alive connection dies after
+-- the request was sent and before any answer, libcurl would send it again
+-- on a new connection by itself; the core refuses that (a `network` error,
+-- code `RESEND_REFUSED`, `connected = true`), and the retry policy decides.
 -- @module signals.transports.curl
 local core = require("signals.core")
 
