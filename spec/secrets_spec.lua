@@ -183,6 +183,78 @@ describe("secrets", function()
     end
   end)
 
+  describe("a server echoing the key whole, cut short or encoded", function()
+    local B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+    local function base64(s)
+      return (s:gsub("..?.?", function(chunk)
+        local n, pad = 0, 3 - #chunk
+        for i = 1, 3 do n = n * 256 + (chunk:byte(i) or 0) end
+        local out = {}
+        for i = 1, 4 do
+          local v = math.floor(n / 64 ^ (4 - i)) % 64 + 1
+          out[i] = B64:sub(v, v)
+        end
+        return table.concat(out):sub(1, 4 - pad) .. ("="):rep(pad)
+      end))
+    end
+
+    local function percent(s)
+      return (s:gsub(".", function(c) return ("%%%02X"):format(c:byte()) end))
+    end
+
+    -- Any 8 characters in a row of `text` (the key as sent, or encoded) in
+    -- any of the strings, ignoring case for the percent form.
+    local function trace_in(strings, text)
+      for _, str in ipairs(strings) do
+        for i = 1, #text - 7 do
+          if str:find(text:sub(i, i + 7), 1, true) or str:lower():find(text:sub(i, i + 7):lower(), 1, true) then
+            return str
+          end
+        end
+      end
+      return nil
+    end
+
+    local function assert_no_trace(what, value)
+      local strings = strings_of(value)
+      for _, form in ipairs({ KEY, base64(KEY), percent(KEY) }) do
+        local found = trace_in(strings, form)
+        assert(found == nil, what .. " shows a trace of the key: " .. tostring(found))
+      end
+    end
+
+    local faults = {
+      { where = "body" }, { where = "body", encoding = "base64" }, { where = "body", encoding = "percent" },
+      { where = "body", encoding = "prefix", chars = 14 }, { where = "body", encoding = "prefix", chars = 19 },
+      -- the key where the client cuts a long message (~2000 bytes) or an excerpt (120)
+      { where = "body", pad = 1990 }, { where = "body", pad = 1985, encoding = "prefix", chars = 19 },
+      { where = "html" }, { where = "html", pad = 100 }, { where = "html", pad = 110, encoding = "prefix", chars = 16 },
+      { where = "html", encoding = "base64" },
+      { where = "header", status = 500 }, { where = "header" }, { where = "header", encoding = "base64" },
+      { where = "header", encoding = "percent" },
+    }
+    for _, fault in ipairs(faults) do
+      local label = fault.where .. " " .. (fault.encoding or "raw") .. (fault.chars and " " .. fault.chars or "")
+        .. (fault.pad and " after " .. fault.pad .. " bytes" or "")
+      it("shows no trace in the error or a hook's payload: " .. label, function()
+        local payloads = {}
+        local client = helper.client(mock, { api_key = KEY, max_retries = 0,
+          on_response = function(p) payloads[#payloads + 1] = p end })
+        local f = { path = "/v1/credits", fault = "echo_key" }
+        for k, v in pairs(fault) do f[k] = v end
+        mock:fault(f)
+        local credits, err = client:get_credits()
+        assert.are.equal(1, #payloads)
+        assert_no_trace("the on_response payload", payloads[1])
+        assert_no_trace("the result", { credits, err })
+        -- the echo did reach the client: the hook shows where it was scrubbed
+        assert.truthy(trace_in(strings_of(payloads[1]), "[REDACTED]") or trace_in({ tostring(err) }, "[REDACTED]"),
+          "nothing was echoed")
+      end)
+    end
+  end)
+
   describe("injection", function()
     local client
 

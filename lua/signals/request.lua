@@ -125,8 +125,10 @@ function request.incoming(call, res, problem, at)
   over(call, res and res.headers, at, limited and limited.retry_after)
   if res then
     if options.on_response then
+      -- What the server sent, less any trace of the key it echoed.
       options.on_response{ operation = op.name, attempt = call.attempt, method = call.req.method,
-        url = call.req.url, status = res.status, headers = copy(res.headers), body = answer.body_text(res) }
+        url = call.req.url, status = res.status, headers = redact.value(res.headers, options.api_key),
+        body = redact.value(answer.body_text(res), options.api_key) }
     end
     next_req, err = redirect.follow(call, res)
     if not next_req and not err then
