@@ -171,6 +171,34 @@ describe("true to the API", function()
     end)
   end)
 
+  describe("template extraction", function()
+    it("proposes clusters of ad-hoc signals, applies a plan, and keeps alreadyAttached on the 409", function()
+      local client = helper.client(mock, { max_retries = 0 })
+      local a = helper.assert_ok(client:create_signal{ domain = "acme.com", question = "Do they use Lua?" })
+      local b = helper.assert_ok(client:create_signal{ domain = "globex.com", question = "Do they use Lua?" })
+      local plan = helper.assert_ok(client:propose_template_extraction{ signalType = "company", maxCandidates = 10 })
+      assert.are.equal("object", signals.kind(plan))
+      local cluster
+      for _, c in ipairs(plan.clusters) do
+        if c.question == "Do they use Lua?" then cluster = c end
+      end
+      assert.is_table(cluster, "no cluster for the question asked")
+      table.sort(cluster.executionIds)
+      local expected = { a.id, b.id }
+      table.sort(expected)
+      assert.are.same(expected, cluster.executionIds)
+      local applied = helper.assert_ok(client:apply_template_extraction{ clusters = { cluster } })
+      assert.are.equal(1, #applied.created)
+      assert.is_string(applied.created[1].templateId)
+      local again, err = client:apply_template_extraction{ clusters = { cluster } }
+      helper.assert_http_error(409, nil, again, err)
+      table.sort(err.details.alreadyAttached)
+      assert.are.same(expected, err.details.alreadyAttached)
+      assert.is_false(err.maybe_processed)
+      assert.matches("already", err.message)
+    end)
+  end)
+
   describe("a 429 without a hint", function()
     local function limited(times)
       mock:fault{ path = "/v1/credits", fault = "status", status = 429, times = times,

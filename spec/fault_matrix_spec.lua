@@ -393,6 +393,44 @@ describe("fault matrix", function()
     return "data: the first key wins, 1 attempt"
   end)
 
+  -- A hostile server: the key echoed back (here cut to 19 characters where
+  -- the client's excerpt would keep them, and in base64 in a header), a
+  -- page repeated for ever, a total beyond a double's range.
+  row("the key echoed cut short and in base64", function()
+    local key = "sk_live_Q7vXk2Lp9TzW4mRb8YcN3hJd6FsA"
+    local shown = {}
+    local client = helper.client(mock, { api_key = key, max_retries = 0,
+      on_response = function(p) shown[#shown + 1] = p end })
+    fault{ fault = "echo_key", where = "html", encoding = "prefix", chars = 19, pad = 100, status = 502 }
+    local err = failed("http", 502, client:get_credits())
+    fault{ fault = "echo_key", where = "header", encoding = "base64" }
+    assert(client:get_credits())
+    local text = tostring(err) .. shown[1].body .. shown[2].headers["x-echoed-authorization"]
+    assert.is_nil(text:find(key:sub(1, 8), 1, true))
+    assert.truthy(text:find("[REDACTED]", 1, true))
+    still_works(client)
+    return seen(err, 1) .. "; scrubbed there and in the hooks"
+  end)
+
+  row("a page repeated for ever, with a total of 1e400", function()
+    local page = '{"results":[' .. signal_body() .. '],"total":1e400,"limit":1,"offset":0,"count":1,"hasMore":true}'
+    fault{ path = "/v1/companies/signals", fault = "status", status = 200, body = page, times = 1000 }
+    local client = helper.client(mock)
+    local walked = 0
+    local ok, err = pcall(function()
+      for _ in client:paginate("list_signals", { limit = 1 }) do walked = walked + 1 end
+    end)
+    assert.is_false(ok)
+    assert.are.equal("decode", err.kind)
+    assert.matches("no progress", err.message)
+    assert.is_true(walked <= 1)
+    local tries = attempts()
+    assert.are.equal(2, tries)
+    mock:reset()
+    still_works(client)
+    return seen(err, tries) .. " (the page and its repeat), after " .. walked .. " item"
+  end)
+
   row("a 200 whose JSON is not the expected shape", function()
     fault{ path = SIGNAL_PATH, fault = "status", status = 200, body = "[" .. signal_body() .. "]" }
     fault{ path = "/v1/companies/signals", fault = "status", status = 200, body = signal_body() }
