@@ -10,7 +10,7 @@
 -- out start-up and one untimed warm-up request. The instruction counts are
 -- the figures to compare: wall-clock here is noisy.
 --
--- bench/concurrency.lua and bench/ratelimit.lua, when present, print rows
+-- bench/concurrency.lua, bench/ratelimit.lua and bench/step.lua, when present, print rows
 -- of their own as `ROW|<name>|<value>|<unit>|<note>`; they get the mock's
 -- URL in SIGNALS_BENCH_MOCK and its binary in SIGNALS_MOCK.
 --
@@ -202,7 +202,7 @@ end
 -- fails gives a row saying so (and the run fails after the table).
 local function external_rows(mock, state)
   local rows = {}
-  for _, script in ipairs { "bench/concurrency.lua", "bench/ratelimit.lua" } do
+  for _, script in ipairs { "bench/concurrency.lua", "bench/ratelimit.lua", "bench/step.lua" } do
     if read_file(script) then
       mock:reset()
       log("running ", script)
