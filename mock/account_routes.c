@@ -1,8 +1,9 @@
-/* The account (API.md §11.2, §11.3, §9.5): connectors, the organisation,
+/* The account (API-NOTES §11.2, §11.3, §9.5): connectors, the organisation,
  * and the email finder. Connectors start connected; /_mock/config
  * `connectors` changes them, and contact lists and the HubSpot import
  * check them. The organisation is one record, made on first use (so a
- * reset brings the default back). */
+ * reset brings the default back). The email finder's errors come in the
+ * API's envelope, as 422s (API-NOTES §16a). */
 #define _GNU_SOURCE
 #include "routes.h"
 #include "validate.h"
@@ -48,12 +49,22 @@ static cJSON *account(struct records *rs)
     return record_add(rs, REC_ACCOUNT, a);
 }
 
+static const char *connector_status(struct records *rs, const char *source)
+{
+    return json_string(cJSON_GetObjectItemCaseSensitive(account(rs), "connectors"), source);
+}
+
+bool connector_connected(struct records *rs, const char *source)
+{
+    const char *status = connector_status(rs, source);
+    return status && strcmp(status, "connected") == 0;
+}
+
 bool connector_ready(struct records *rs, const char *source, struct reply *r)
 {
-    const char *status = json_string(cJSON_GetObjectItemCaseSensitive(account(rs), "connectors"),
-                                     source);
-    if (status && strcmp(status, "connected") == 0)
+    if (connector_connected(rs, source))
         return true;
+    const char *status = connector_status(rs, source);
     char *message = xasprintf("the %s connector is not connected (%s)", source,
                               status ? status : "absent");
     cJSON *extra = cJSON_CreateObject();
@@ -78,7 +89,7 @@ bool connectors_valid(const cJSON *config, char *err, size_t err_len)
             snprintf(err, err_len, "unknown connector '%s'", m->string);
             return false;
         }
-        /* HubSpot is only ever connected or absent (API.md §3) */
+        /* HubSpot is only ever connected or absent (API-NOTES §3) */
         if (hubspot ? !(cJSON_IsNull(m) || (cJSON_IsString(m) &&
                                              strcmp(m->valuestring, "connected") == 0))
                     : !(cJSON_IsString(m) && enum_index(CONNECTOR_STATUSES, m->valuestring) >= 0)) {
@@ -170,27 +181,16 @@ void organisation_update(struct call *c, struct reply *r)
     cJSON_Delete(body);
 }
 
-/* ---- find-email: a snake_case body, FastAPI-style 422s ---- */
+/* ---- find-email: a snake_case body, 422s in the API's envelope ---- */
 
-static void detail_error(cJSON *detail, const char *field, const char *type, const char *msg)
-{
-    cJSON *item = cJSON_CreateObject();
-    cJSON *loc = cJSON_AddArrayToObject(item, "loc");
-    cJSON_AddItemToArray(loc, cJSON_CreateString("body"));
-    cJSON_AddItemToArray(loc, cJSON_CreateString(field));
-    cJSON_AddStringToObject(item, "msg", msg);
-    cJSON_AddStringToObject(item, "type", type);
-    cJSON_AddItemToArray(detail, item);
-}
-
-/* A required string member, or NULL after a FastAPI-style detail. */
-static const char *text_field(const cJSON *body, const char *key, cJSON *detail)
+/* A required string member, or NULL after a failure in `fields`. */
+static const char *text_field(const cJSON *body, const char *key, cJSON *fields)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, key);
     if (!v || cJSON_IsNull(v))
-        detail_error(detail, key, "missing", "Field required");
+        field_error(fields, key, "'%s' is required", key);
     else if (!cJSON_IsString(v))
-        detail_error(detail, key, "string_type", "Input should be a valid string");
+        field_error(fields, key, "'%s' must be a string", key);
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
@@ -278,39 +278,35 @@ void find_email(struct call *c, struct reply *r)
     cJSON *body = call_json_object(c, r);
     if (!body)
         return;
-    cJSON *detail = cJSON_CreateArray();
-    const char *full = text_field(body, "full_name", detail);
-    const char *domain_in = text_field(body, "domain", detail);
+    cJSON *fields = cJSON_CreateArray();
+    const char *full = text_field(body, "full_name", fields);
+    const char *domain_in = text_field(body, "domain", fields);
     int n = 0;
     char **words = words_of(full ? full : "", &n);
     char *domain = domain_in ? mail_domain(domain_in) : NULL;
     if (full && (!*full || strlen(full) > FULL_NAME_MAX || !name_shaped(words, n)))
-        detail_error(detail, "full_name", "value_error",
-                     "full_name must be 2 to 3 words (4 with a particle such as 'van der'), "
-                     "1 to 200 characters");
+        field_error(fields, "full_name",
+                    "'full_name' must be 2 to 3 words (4 with a particle such as 'van der'), "
+                    "1 to 200 characters");
     if (domain_in && !domain)
-        detail_error(detail, "domain", "value_error",
-                     "domain must be a bare mail domain such as acme.com, not a URL");
-    cJSON *out = cJSON_CreateObject();
-    if (cJSON_GetArraySize(detail) > 0) {
-        cJSON_AddItemToObject(out, "detail", detail);
-        reply_json(r, 422, out);
-    } else if (str_ieq(words[0], "Nobody")) {
-        /* the "not found" answer, after the search budget */
-        cJSON_Delete(detail);
-        cJSON_AddNullToObject(out, "email");
-        cJSON_AddNullToObject(out, "verification");
+        field_error(fields, "domain",
+                    "'domain' must be a bare mail domain such as acme.com, not a URL");
+    if (fields_ok_as(fields, r, 422)) {
+        cJSON *out = cJSON_CreateObject();
+        if (str_ieq(words[0], "Nobody")) {
+            /* the "not found" answer, after the search budget */
+            cJSON_AddNullToObject(out, "email");
+            cJSON_AddNullToObject(out, "verification");
+        } else {
+            char *email = address(words, n, domain);
+            cJSON_AddStringToObject(out, "email", email);
+            cJSON *v = cJSON_AddObjectToObject(out, "verification");
+            cJSON_AddStringToObject(v, "state", "deliverable");
+            cJSON_AddNumberToObject(v, "score", 97);
+            cJSON_AddBoolToObject(v, "accept_all", false);
+            free(email);
+        }
         reply_json(r, 200, out);
-    } else {
-        cJSON_Delete(detail);
-        char *email = address(words, n, domain);
-        cJSON_AddStringToObject(out, "email", email);
-        cJSON *v = cJSON_AddObjectToObject(out, "verification");
-        cJSON_AddStringToObject(v, "state", "deliverable");
-        cJSON_AddNumberToObject(v, "score", 97);
-        cJSON_AddBoolToObject(v, "accept_all", false);
-        reply_json(r, 200, out);
-        free(email);
     }
     words_free(words);
     free(domain);

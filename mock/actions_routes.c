@@ -1,4 +1,4 @@
-/* Subscription actions (API.md §8.10): where a subscription delivers, at
+/* Subscription actions (API-NOTES §8.10): where a subscription delivers, at
  * most 10 per subscription, each a webhook that can be paused. Deletes are
  * permanent. The mock never calls the webhooks. Every handler answers
  * while holding the records lock: nothing here waits. */

@@ -210,7 +210,9 @@ cJSON *signal_json(const struct signal *s, enum signal_status status, bool list_
     }
     format_rfc3339(s->created_ms, when);
     cJSON_AddStringToObject(o, "createdAt", when);
-    if (status != STATUS_PROCESSING) {
+    /* the API's "Using Signals API" page: completedAt, like the answer,
+     * belongs to a completed signal only */
+    if (status == STATUS_COMPLETED) {
         format_rfc3339(s->ready_ms, when);
         cJSON_AddStringToObject(o, "completedAt", when);
     }

@@ -1,5 +1,5 @@
 /* The mock's company universe: a fixed pool of 60 made-up companies (20
- * names in the US, the UK and Germany) that company-list filters (API.md
+ * names in the US, the UK and Germany) that company-list filters (API-NOTES
  * §11.4) select from, for search, count preview, list contents, exports,
  * HubSpot imports and subscription runs. */
 #ifndef MOCK_COMPANIES_H

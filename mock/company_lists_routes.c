@@ -1,4 +1,4 @@
-/* Company search, count preview and company lists (API.md §11.4) over the
+/* Company search, count preview and company lists (API-NOTES §11.4) over the
  * company pool of companies.c. A list is a saved filter: its companies are
  * the pool companies the filter selects at the time of the request. A
  * delete is soft, but a deleted list is gone for every route. The export

@@ -1,10 +1,11 @@
-/* Contact lists (API.md §10): a snapshot of a Sales Navigator search, taken
- * from the contact pool of contacts_routes.c when the list is created (job
- * titles narrow it, as in the search) and never refreshed. Creating one
+/* Contact lists (API-NOTES §10): a snapshot of a Sales Navigator search, taken
+ * from the contact pool (contact_pool.c) when the list is created (its
+ * filters narrow it as they narrow the search) and never refreshed. Creating one
  * needs the salesNavigator connector. Deletes are permanent and take the
  * stored contacts along. Every handler answers while holding the records
  * lock: nothing here waits. */
 #define _GNU_SOURCE
+#include "contact_pool.h"
 #include "resources.h"
 #include "validate.h"
 
@@ -53,10 +54,15 @@ static const cJSON *read_filters(const cJSON *body, cJSON *fields)
 /* Stores the pool contacts the filters select; returns how many. */
 static long snapshot(struct records *rs, const char *list_id, const cJSON *filters)
 {
-    const cJSON *titles = cJSON_GetObjectItemCaseSensitive(filters, "jobTitles");
+    struct pool_filter f = {
+        .keywords = json_string(filters, "keywords"),
+        .job_titles = cJSON_GetObjectItemCaseSensitive(filters, "jobTitles"),
+        .countries = cJSON_GetObjectItemCaseSensitive(filters, "countries"),
+        .companies = cJSON_GetObjectItemCaseSensitive(filters, "companyLinkedInUrls"),
+    };
     long n = 0;
     for (int i = 0; i < CONTACT_POOL_SIZE; i++) {
-        if (!pool_title_matches(i, titles))
+        if (!pool_matches(i, &f))
             continue;
         char *id = new_hex_id("c_", 12);
         cJSON *contact = cJSON_CreateObject();

@@ -27,8 +27,10 @@ void control_reset(struct call *c, struct reply *r)
     struct mock *m = c->m;
     reqlog_reset(&m->log);
     faults_reset(&m->faults);
-    ratelimit_configure(&m->limiter, NULL, NULL, 0);
-    store_reset(&m->store, MOCK_CREDITS, m->opt.delay_ms);
+    ratelimit_configure(&m->limiter, NULL, 0, NULL, 0);
+    stats_reset(&m->stats);
+    struct store_defaults defaults = mock_store_defaults(m);
+    store_reset(&m->store, &defaults);
     reply_empty(r, 204);
 }
 
@@ -41,7 +43,7 @@ void control_requests(struct call *c, struct reply *r)
 void control_config(struct call *c, struct reply *r)
 {
     static const char *const allowed[] = { "delay_ms", "rate_limit", "credits", "connectors",
-                                           NULL };
+                                           "cache_ttl_s", NULL };
     cJSON *body = call_json_object(c, r);
     if (!body)
         return;
@@ -50,17 +52,20 @@ void control_config(struct call *c, struct reply *r)
     const cJSON *credits = cJSON_GetObjectItemCaseSensitive(body, "credits");
     const cJSON *limit = cJSON_GetObjectItemCaseSensitive(body, "rate_limit");
     const cJSON *connectors = cJSON_GetObjectItemCaseSensitive(body, "connectors");
+    const cJSON *cache_ttl = cJSON_GetObjectItemCaseSensitive(body, "cache_ttl_s");
     only_members(body, allowed, fields);
     if (delay && !json_whole(delay, 0, DELAY_MAX_MS))
         field_error(fields, "delay_ms", "must be a whole number of milliseconds >= 0");
     if (credits && !json_whole(credits, 0, 1e15))
         field_error(fields, "credits", "must be a whole number >= 0");
+    if (cache_ttl && !json_whole(cache_ttl, 0, (double)CACHE_TTL_MAX_S))
+        field_error(fields, "cache_ttl_s", "must be a whole number of seconds >= 0");
     char err[160];
     if (connectors && !connectors_valid(connectors, err, sizeof err))
         field_error(fields, "connectors", "%s", err);
     /* the limiter is configured last: nothing changes unless all is valid */
     if (cJSON_GetArraySize(fields) == 0 && limit &&
-        !ratelimit_configure(&c->m->limiter, limit, err, sizeof err))
+        !ratelimit_configure(&c->m->limiter, limit, c->now, err, sizeof err))
         field_error(fields, "rate_limit", "%s", err);
     if (fields_ok(fields, r)) {
         if (delay)
@@ -69,6 +74,8 @@ void control_config(struct call *c, struct reply *r)
             store_set_credits(&c->m->store, (long)credits->valuedouble);
         if (connectors)
             connectors_set(&c->m->store, connectors);
+        if (cache_ttl)
+            store_set_cache_ttl(&c->m->store, (long)cache_ttl->valuedouble);
         reply_empty(r, 204);
     }
     cJSON_Delete(body);
@@ -145,6 +152,30 @@ void control_seed(struct call *c, struct reply *r)
         reply_json(r, 201, store_seed(&c->m->store, &in, c->now));
     free(schema_text);
     cJSON_Delete(body);
+}
+
+void control_stats(struct call *c, struct reply *r)
+{
+    reply_json(r, 200, stats_json(&c->m->stats));
+}
+
+/* The API's routes of the router's table: what a spec holds against the
+ * operations the client knows. */
+void control_routes(struct call *c, struct reply *r)
+{
+    (void)c;
+    size_t n;
+    const struct route *table = route_table(&n);
+    cJSON *out = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(table[i].path, "/v1/", 4) != 0)
+            continue;
+        cJSON *item = cJSON_CreateObject();
+        cJSON_AddStringToObject(item, "method", table[i].method);
+        cJSON_AddStringToObject(item, "path", table[i].path);
+        cJSON_AddItemToArray(out, item);
+    }
+    reply_json(r, 200, out);
 }
 
 void control_faults(struct call *c, struct reply *r)

@@ -11,8 +11,13 @@
 
 static const char *const KIND_NAMES[] = {
     "reset", "reset_body", "stall", "stall_body", "truncate",
-    "html502", "html503", "status", "big", NULL,
+    "html502", "html503", "status", "big", "echo_key", NULL,
 };
+static const char *const ECHO_WHERE[] = { "body", "html", "header", NULL };
+static const char *const ECHO_ENCODINGS[] = { "raw", "base64", "percent", "prefix", NULL };
+
+#define ECHO_CHARS_DEFAULT 16
+#define ECHO_PAD_MAX (1L << 20)
 
 /* The smallest body "big" can make: {"padding":""} */
 #define BIG_MIN 14
@@ -35,6 +40,7 @@ void fault_clear(struct fault *f)
     free(f->method);
     free(f->path);
     free(f->body);
+    free(f->header);
     cJSON_Delete(f->headers);
     memset(f, 0, sizeof *f);
 }
@@ -61,10 +67,52 @@ void faults_destroy(struct faults *q)
     pthread_mutex_destroy(&q->lock);
 }
 
+#define FAIL(...) do { snprintf(err, err_len, __VA_ARGS__); return false; } while (0)
+
+/* An optional string member that must be one of `names`; its index or
+ * `dflt`, -1 when it is something else. */
+static int name_member(const cJSON *spec, const char *key, const char *const *names, int dflt)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(spec, key);
+    if (!v || cJSON_IsNull(v))
+        return dflt;
+    return cJSON_IsString(v) ? enum_index(names, v->valuestring) : -1;
+}
+
+/* The members of an echo_key fault. */
+static bool parse_echo(const cJSON *spec, struct fault *f, char *err, size_t err_len)
+{
+    const cJSON *chars = cJSON_GetObjectItemCaseSensitive(spec, "chars");
+    const cJSON *pad = cJSON_GetObjectItemCaseSensitive(spec, "pad");
+    const cJSON *header = cJSON_GetObjectItemCaseSensitive(spec, "header");
+    int where = name_member(spec, "where", ECHO_WHERE, ECHO_BODY);
+    int encoding = name_member(spec, "encoding", ECHO_ENCODINGS, ECHO_RAW);
+    if (where < 0)
+        FAIL("where must be body, html or header");
+    if (encoding < 0)
+        FAIL("encoding must be raw, base64, percent or prefix");
+    f->where = (enum echo_where)where;
+    f->encoding = (enum echo_encoding)encoding;
+    f->chars = ECHO_CHARS_DEFAULT;
+    if (chars) {
+        if (!json_whole(chars, 1, 4096))
+            FAIL("chars must be a whole number between 1 and 4096");
+        f->chars = (long)chars->valuedouble;
+    }
+    if (pad) {
+        if (!json_whole(pad, 0, (double)ECHO_PAD_MAX))
+            FAIL("pad must be a whole number between 0 and %ld", ECHO_PAD_MAX);
+        f->pad = (long)pad->valuedouble;
+    }
+    if (header && (!cJSON_IsString(header) || !*header->valuestring))
+        FAIL("header must be a header name");
+    f->header = xstrdup(header ? header->valuestring : "X-Echoed-Authorization");
+    return true;
+}
+
 /* Fills `f` from the spec; false with a message when something is wrong. */
 static bool parse_fault(const cJSON *spec, struct fault *f, char *err, size_t err_len)
 {
-#define FAIL(...) do { snprintf(err, err_len, __VA_ARGS__); return false; } while (0)
     if (!cJSON_IsObject(spec))
         FAIL("the body must be a JSON object");
     const cJSON *kind = cJSON_GetObjectItemCaseSensitive(spec, "fault");
@@ -78,7 +126,8 @@ static bool parse_fault(const cJSON *spec, struct fault *f, char *err, size_t er
     const cJSON *bytes = cJSON_GetObjectItemCaseSensitive(spec, "bytes");
 
     static const char *const members[] = { "fault", "path", "method", "times", "seconds",
-                                           "status", "body", "headers", "bytes", NULL };
+                                           "status", "body", "headers", "bytes", "where",
+                                           "encoding", "chars", "pad", "header", NULL };
     const cJSON *m;
     cJSON_ArrayForEach(m, spec)
         if (enum_index(members, m->string) < 0)
@@ -86,7 +135,7 @@ static bool parse_fault(const cJSON *spec, struct fault *f, char *err, size_t er
     int k = cJSON_IsString(kind) ? enum_index(KIND_NAMES, kind->valuestring) : -1;
     if (k < 0)
         FAIL("fault must be one of reset, reset_body, stall, stall_body, truncate, "
-             "html502, html503, status, big");
+             "html502, html503, status, big, echo_key");
     f->kind = (enum fault_kind)k;
     if (!cJSON_IsString(path) || path->valuestring[0] != '/')
         FAIL("path must be a string starting with /");
@@ -146,9 +195,11 @@ static bool parse_fault(const cJSON *spec, struct fault *f, char *err, size_t er
             FAIL("bytes must be a whole number between %d and %ld", BIG_MIN, BIG_MAX);
         f->bytes = (long)bytes->valuedouble;
     }
+    if (f->kind == FAULT_ECHO_KEY)
+        return parse_echo(spec, f, err, err_len);
     return true;
-#undef FAIL
 }
+#undef FAIL
 
 bool faults_add(struct faults *q, const cJSON *spec, char *err, size_t err_len, int *queued)
 {
@@ -189,6 +240,11 @@ bool faults_take(struct faults *q, const char *method, const char *path, struct 
         out->seconds = f->seconds;
         out->status = f->status;
         out->bytes = f->bytes;
+        out->where = f->where;
+        out->encoding = f->encoding;
+        out->chars = f->chars;
+        out->pad = f->pad;
+        out->header = f->header ? xstrdup(f->header) : NULL;
         out->times = 1;
         if (f->body) {
             out->body = xstrndup(f->body, f->body_len);

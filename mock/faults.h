@@ -20,7 +20,12 @@ enum fault_kind {
     FAULT_HTML503,
     FAULT_STATUS,      /* any status, body and headers */
     FAULT_BIG,         /* a 200 JSON body of `bytes` bytes */
+    FAULT_ECHO_KEY,    /* the request's API key sent back (echo_key.c) */
 };
+
+/* Where and how an echo_key fault shows the key. */
+enum echo_where { ECHO_BODY, ECHO_HTML, ECHO_HEADER };
+enum echo_encoding { ECHO_RAW, ECHO_BASE64, ECHO_PERCENT, ECHO_PREFIX };
 
 struct fault {
     char *method;          /* NULL = any */
@@ -34,6 +39,11 @@ struct fault {
     size_t body_len;
     cJSON *headers;        /* object of name: string value, may be NULL */
     long bytes;
+    enum echo_where where;
+    enum echo_encoding encoding;
+    long chars;            /* ECHO_PREFIX: how many leading characters */
+    long pad;              /* filler before the key in an echoing body */
+    char *header;          /* ECHO_HEADER: the header's name */
     struct fault *next;
 };
 
@@ -60,5 +70,11 @@ void fault_clear(struct fault *f);
 void fault_reply(const struct fault *f, struct reply *r);
 /* Adds the fault's `headers` (if any) to an answer. */
 void fault_add_headers(const struct fault *f, struct reply *r);
+
+/* An echo_key fault (echo_key.c) with the request's Authorization header
+ * (may be NULL): its own answer goes into `r`, or, for a header echo
+ * without a status, the echoing header joins the fault's `headers` and the
+ * route answers as usual. */
+void echo_key_apply(struct fault *f, const char *authorization, struct reply *r);
 
 #endif

@@ -99,6 +99,11 @@ void reply_error(struct reply *r, int status, const char *type, const char *code
 
 void reply_validation(struct reply *r, cJSON *fields)
 {
+    reply_validation_as(r, 400, fields);
+}
+
+void reply_validation_as(struct reply *r, int status, cJSON *fields)
+{
     const cJSON *first = cJSON_GetArrayItem(fields, 0);
     const char *field = cJSON_GetStringValue(cJSON_GetObjectItem(first, "field"));
     const char *why = cJSON_GetStringValue(cJSON_GetObjectItem(first, "message"));
@@ -106,7 +111,7 @@ void reply_validation(struct reply *r, cJSON *fields)
                               why ? why : "invalid value");
     cJSON *extra = cJSON_CreateObject();
     cJSON_AddItemToObject(extra, "fields", fields);
-    reply_error(r, 400, "VALIDATION", "VALIDATION_ERROR", message, extra);
+    reply_error(r, status, "VALIDATION", "VALIDATION_ERROR", message, extra);
     free(message);
 }
 
@@ -135,8 +140,13 @@ void reply_field_error(struct reply *r, const char *field, const char *fmt, ...)
 
 bool fields_ok(cJSON *fields, struct reply *r)
 {
+    return fields_ok_as(fields, r, 400);
+}
+
+bool fields_ok_as(cJSON *fields, struct reply *r, int status)
+{
     if (cJSON_GetArraySize(fields) > 0) {
-        reply_validation(r, fields);
+        reply_validation_as(r, status, fields);
         return false;
     }
     cJSON_Delete(fields);

@@ -47,6 +47,8 @@ void reply_error(struct reply *r, int status, const char *type, const char *code
                  const char *message, cJSON *extra);
 /* 400 VALIDATION/VALIDATION_ERROR carrying `fields` (consumed; non-empty). */
 void reply_validation(struct reply *r, cJSON *fields);
+/* The same with another status (the 422 of the routes that answer one). */
+void reply_validation_as(struct reply *r, int status, cJSON *fields);
 void reply_not_found(struct reply *r, const char *message);
 /* 200 {"id": id, "deleted": true}: the answer to a permanent delete. */
 void reply_deleted(struct reply *r, const char *id);
@@ -56,11 +58,13 @@ void reply_field_error(struct reply *r, const char *field, const char *fmt, ...)
 /* The 400 above when `fields` holds failures; otherwise frees `fields` and
  * returns true. */
 bool fields_ok(cJSON *fields, struct reply *r);
+/* fields_ok() answering `status` instead of 400. */
+bool fields_ok_as(cJSON *fields, struct reply *r, int status);
 /* fields_ok() for a handler that also looked a record up: when `found` is
  * NULL the 404 already in `r` wins and `fields` is dropped. */
 bool found_and_fields_ok(const void *found, cJSON *fields, struct reply *r);
 
-/* The list envelopes of API.md §2: A {results,total,limit,offset,count},
+/* The list envelopes of API-NOTES §2: A {results,total,limit,offset,count},
  * B {items,total,limit,offset,hasMore}, C {items,total,limit,offset}, and
  * D the bare array of items. Consumes `items`. */
 enum page_style { PAGE_RESULTS, PAGE_HAS_MORE, PAGE_ITEMS, PAGE_BARE };

@@ -20,7 +20,7 @@ static void usage(FILE *out)
 {
     fputs("usage: signals-mock [--port N] [--host 127.0.0.1] [--port-file PATH]\n"
           "                    [--parent-pid PID] [--ttl SECONDS] [--delay-ms N]\n"
-          "                    [--api-key KEY]\n"
+          "                    [--cache-ttl SECONDS] [--api-key KEY]\n"
           "A local emulation of the Saber Signals API; see mock/README.md.\n",
           out);
 }
@@ -44,11 +44,13 @@ static int parse_options(int argc, char **argv, struct options *o)
         { "parent-pid", required_argument, NULL, 'P' },
         { "ttl", required_argument, NULL, 't' },
         { "delay-ms", required_argument, NULL, 'd' },
+        { "cache-ttl", required_argument, NULL, 'c' },
         { "api-key", required_argument, NULL, 'k' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    *o = (struct options){ .port = 0, .host = "127.0.0.1", .ttl_s = 3600, .delay_ms = 300 };
+    *o = (struct options){ .port = 0, .host = "127.0.0.1", .ttl_s = 3600, .delay_ms = 300,
+                           .cache_ttl_s = MOCK_CACHE_TTL_S };
     long v;
     int ch;
     while ((ch = getopt_long(argc, argv, "", longs, NULL)) != -1) {
@@ -70,6 +72,10 @@ static int parse_options(int argc, char **argv, struct options *o)
             break;
         case 'd':
             if (!number_arg("delay-ms", optarg, 0, 86400000L, &o->delay_ms))
+                return -1;
+            break;
+        case 'c':
+            if (!number_arg("cache-ttl", optarg, 0, CACHE_TTL_MAX_S, &o->cache_ttl_s))
                 return -1;
             break;
         case 'k': o->api_key = optarg; break;
@@ -174,10 +180,12 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     sleeper_init(&m.sleeper);
-    store_init(&m.store, MOCK_CREDITS, m.opt.delay_ms);
+    struct store_defaults defaults = mock_store_defaults(&m);
+    store_init(&m.store, &defaults);
     reqlog_init(&m.log);
     faults_init(&m.faults);
     ratelimit_init(&m.limiter);
+    stats_init(&m.stats);
     pthread_mutex_init(&m.parse_lock, NULL);
 
     int status = 1;
@@ -217,6 +225,7 @@ int main(int argc, char **argv)
     status = 0;
 out:
     pthread_mutex_destroy(&m.parse_lock);
+    stats_destroy(&m.stats);
     ratelimit_destroy(&m.limiter);
     faults_destroy(&m.faults);
     reqlog_destroy(&m.log);

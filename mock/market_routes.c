@@ -1,4 +1,4 @@
-/* Market-signal subscriptions (API.md §11.5): monitors of job posts,
+/* Market-signal subscriptions (API-NOTES §11.5): monitors of job posts,
  * LinkedIn posts, funding rounds, investments and IPOs, delivered to a
  * webhook. Created active; pause and resume switch them; a delete is soft
  * (status "deleted", still readable, listed only with includeDeleted=true,

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The API's 79 operations (those of lua/signals/operations.lua), the two
- * template-extract operations its reference adds, and the control routes. */
+/* The API's 81 operations (those of lua/signals/operations.lua and the two
+ * template-extract operations of the API's reference), then the control
+ * routes. GET /_mock/routes lists the API's part of this table. */
 static const struct route ROUTES[] = {
-    /* the 79, all emulated */
     { "GET", "/v1/contacts/research", research_by_external, 0 },
     { "POST", "/v1/contacts/research", research_create, 0 },
     { "GET", "/v1/contacts/research/{id}", research_get, 0 },
@@ -101,16 +101,23 @@ static const struct route ROUTES[] = {
     { "DELETE", "/v1/scoring/assignments/{assignmentId}", assignments_delete, 0 },
     { "GET", "/v1/scoring/scores", scores_get, 0 },
     { "POST", "/v1/scoring/compute", scores_compute, 0 },
-    /* known to the API (its reference, not the 79), answered 501 */
-    { "POST", "/v1/signal-templates/extract/propose", NULL, 0 },
-    { "POST", "/v1/signal-templates/extract/apply", NULL, 0 },
+    { "POST", "/v1/signal-templates/extract/propose", extract_propose, 0 },
+    { "POST", "/v1/signal-templates/extract/apply", extract_apply, 0 },
     /* control (not authenticated, not logged) */
     { "POST", "/_mock/reset", control_reset, 0 },
     { "GET", "/_mock/requests", control_requests, 0 },
     { "POST", "/_mock/config", control_config, 0 },
     { "POST", "/_mock/seed", control_seed, 0 },
     { "POST", "/_mock/faults", control_faults, 0 },
+    { "GET", "/_mock/routes", control_routes, 0 },
+    { "GET", "/_mock/stats", control_stats, 0 },
 };
+
+const struct route *route_table(size_t *n)
+{
+    *n = COUNT(ROUTES);
+    return ROUTES;
+}
 
 /* Matches one pattern against the path; on success returns a rank in which
  * a literal segment outweighs every placeholder after it, so that
@@ -184,18 +191,6 @@ void call_free(struct call *c)
     query_free(&c->query);
 }
 
-void route_run(struct call *c, struct reply *r)
-{
-    if (c->route->fn) {
-        c->route->fn(c, r);
-        return;
-    }
-    char *message = xasprintf("signals-mock does not emulate %s %s yet", c->route->method,
-                              c->route->path);
-    reply_error(r, 501, "NOT_IMPLEMENTED", "NOT_IMPLEMENTED", message, NULL);
-    free(message);
-}
-
 const char *call_header(const struct call *c, const char *name)
 {
     return MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND, name);
@@ -226,6 +221,11 @@ bool call_flag(const struct call *c, const char *name, bool dflt, cJSON *fields)
 
 cJSON *call_json_object(const struct call *c, struct reply *r)
 {
+    return call_json_object_as(c, r, 400);
+}
+
+cJSON *call_json_object_as(const struct call *c, struct reply *r, int not_object_status)
+{
     cJSON *json = NULL;
     if (c->body_len) {
         pthread_mutex_lock(&c->m->parse_lock);
@@ -237,7 +237,9 @@ cJSON *call_json_object(const struct call *c, struct reply *r)
     const char *why = c->body_len == 0 ? "a JSON object body is required"
                       : json          ? "the body must be a JSON object"
                                       : "the body is not valid JSON";
+    cJSON *fields = cJSON_CreateArray();
+    field_error(fields, "body", "%s", why);
+    reply_validation_as(r, json ? not_object_status : 400, fields);
     cJSON_Delete(json);
-    reply_field_error(r, "body", "%s", why);
     return NULL;
 }

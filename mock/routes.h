@@ -1,4 +1,4 @@
-/* The router: one table of every route signals-mock knows (the API's 79
+/* The router: one table of every route signals-mock knows (the API's 81
  * operations and the /_mock control routes), and what a handler gets. */
 #ifndef MOCK_ROUTES_H
 #define MOCK_ROUTES_H
@@ -32,21 +32,24 @@ typedef void (*route_handler)(struct call *c, struct reply *r);
 struct route {
     const char *method;
     const char *path;    /* segments; "{name}" matches one non-empty segment */
-    route_handler fn;    /* NULL: the operation exists but is not emulated (501) */
+    route_handler fn;
     int arg;             /* handler-specific (e.g. the signal kind) */
 };
 
+/* Every route, API and control, in table order; `*n` gets the count. */
+const struct route *route_table(size_t *n);
 /* Finds the route for a raw (still percent-encoded) path and fills the
  * call's params. Literal segments win over placeholders. NULL if none. */
 const struct route *route_find(const char *method, const char *raw_path, struct call *c);
 void call_free(struct call *c);
 
-/* Answers a call: the handler, or 501 for an operation not emulated. */
-void route_run(struct call *c, struct reply *r);
 
 const char *call_header(const struct call *c, const char *name);
 /* The body as a JSON object, or NULL after writing a 400 into `r`. */
 cJSON *call_json_object(const struct call *c, struct reply *r);
+/* The same for a route that answers 422 for a JSON body that is not an
+ * object: 400 stays for a body that is missing or not JSON at all. */
+cJSON *call_json_object_as(const struct call *c, struct reply *r, int not_object_status);
 /* A list route's `limit` (1..max, default dflt) and `offset` (>= 0, default
  * 0) query parameters; problems go to `fields`. */
 void call_paging(const struct call *c, long dflt, long max, long *limit, long *offset,
@@ -127,18 +130,40 @@ void connectors_list(struct call *c, struct reply *r);
 void organisation_get(struct call *c, struct reply *r);
 void organisation_update(struct call *c, struct reply *r);
 void find_email(struct call *c, struct reply *r);
+void extract_propose(struct call *c, struct reply *r);
+void extract_apply(struct call *c, struct reply *r);
 void control_reset(struct call *c, struct reply *r);
 void control_requests(struct call *c, struct reply *r);
 void control_config(struct call *c, struct reply *r);
 void control_seed(struct call *c, struct reply *r);
 void control_faults(struct call *c, struct reply *r);
+void control_routes(struct call *c, struct reply *r);
+void control_stats(struct call *c, struct reply *r);
 
 /* Shared between the areas. */
 
 /* The 404 message of an unknown signal subscription (its actions too). */
 extern const char NO_SUBSCRIPTION[];
-/* The question of a signal created with only a signalTemplateId. */
-#define TEMPLATE_QUESTION_FORMAT "question of signal template %s"
+/* A template's version id (the versionId of an extract apply), kept out of
+ * the template as shown: the API's template object has no such member. */
+#define TEMPLATE_VERSION_ID "_versionId"
+/* Gives `tmpl` a fresh version id (a new template or a new version). */
+void new_version_id(cJSON *tmpl);
+/* A new template record (not yet stored) from a create body, or NULL with
+ * the problems appended to `fields`. */
+cJSON *template_new(const cJSON *body, int64_t now, cJSON *fields);
+/* What a signal made from a template takes from it (API-NOTES §5): its
+ * question and answer type, and the outputSchema that goes with the type. */
+struct template_def {
+    char *question;
+    int answer_type;
+    char *schema;         /* outputSchema JSON text, or NULL */
+    char *schema_answer;  /* a json_schema template's answer (json_schema_answer_text) */
+};
+/* Copies the definition of the template `id` unless it is unknown or
+ * deleted (false). Takes the records lock. */
+bool template_definition(struct records *rs, const char *id, struct template_def *out);
+void template_def_clear(struct template_def *d);
 /* Template update and subscriptions offer every answer type but
  * contacts_generation. */
 extern const char *const SUBSCRIPTION_ANSWER_TYPES[];
@@ -151,18 +176,14 @@ void definition_members(cJSON *target);
  * in the defaults (answerType open_text, weight important). */
 void apply_definition(cJSON *target, const cJSON *body, const char *const *answer_types,
                       cJSON *fields);
-/* The newest completed answer (unwrapped) of the template's question for a
- * subject, or of a signal made from the template id alone; NULL if none.
+/* The newest completed answer (unwrapped) for a subject of a signal made
+ * from (or attached to) the template, or asking its question; NULL if none.
  * `tmpl` may be NULL (a template the mock does not know). */
 cJSON *template_value(struct store *st, const cJSON *tmpl, const char *template_id,
                       enum signal_kind kind, const char *subject, int64_t now);
 
-/* The contact pool of contacts_routes.c (the search, contact lists). */
-#define CONTACT_POOL_SIZE 60
-cJSON *pool_contact(int i);
-/* Whether pool contact i's role contains one of `titles` (none: true). */
-bool pool_title_matches(int i, const cJSON *titles);
-
+/* Whether the connector `source` is connected. Records lock held. */
+bool connector_connected(struct records *rs, const char *source);
 /* true when the connector `source` is connected; otherwise a 400
  * CONNECTOR_NOT_CONNECTED went into `r`. Records lock held. */
 bool connector_ready(struct records *rs, const char *source, struct reply *r);

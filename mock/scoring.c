@@ -143,6 +143,37 @@ void remove_scores(struct records *rs, const char *profile_id, const char *objec
         record_remove(rs, REC_SCORE, score);
 }
 
+/* A matched value as the API shows it: a string, as Saber's CLI decodes
+ * it ("true", "42", "Go, Lua"; an object as its JSON text). */
+static cJSON *matched_text(const cJSON *value)
+{
+    if (cJSON_IsString(value))
+        return cJSON_CreateString(value->valuestring);
+    if (cJSON_IsBool(value))
+        return cJSON_CreateString(cJSON_IsTrue(value) ? "true" : "false");
+    if (cJSON_IsArray(value)) {
+        size_t len = 1;
+        const cJSON *item;
+        cJSON_ArrayForEach(item, value)
+            len += (cJSON_IsString(item) ? strlen(item->valuestring) : 0) + 2;
+        char *text = xcalloc(len, 1);
+        cJSON_ArrayForEach(item, value) {
+            if (!cJSON_IsString(item))
+                continue;
+            if (*text)
+                strcat(text, ", ");
+            strcat(text, item->valuestring);
+        }
+        cJSON *out = cJSON_CreateString(text);
+        free(text);
+        return out;
+    }
+    char *text = cJSON_PrintUnformatted(value);  /* numbers print as 42, 42.5 */
+    cJSON *out = cJSON_CreateString(text);
+    free(text);
+    return out;
+}
+
 /* The contributions of the profile's rules of one dimension; sums into
  * *total and counts the rules and the answered ones. */
 static cJSON *contributions(struct store *st, const cJSON *assignment, const char *dimension,
@@ -169,13 +200,14 @@ static cJSON *contributions(struct store *st, const cJSON *assignment, const cha
         cJSON *c = cJSON_CreateObject();
         cJSON_AddStringToObject(c, "ruleId", json_string(rule, "id"));
         cJSON_AddStringToObject(c, "signalTemplateId", tid);
-        cJSON_AddItemToObject(c, "matchedValue", value ? value : cJSON_CreateNull());
+        cJSON_AddItemToObject(c, "matchedValue", value ? matched_text(value) : cJSON_CreateNull());
         cJSON_AddNumberToObject(c, "pointsEarned", earned);
         cJSON_AddNumberToObject(c, "maxPoints", max_points);
         cJSON_AddItemToArray(list, c);
         *total += earned;
         (*rules)++;
         *answered += value != NULL;
+        cJSON_Delete(value);
     }
     return list;
 }

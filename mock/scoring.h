@@ -1,4 +1,4 @@
-/* Scoring (API.md §11.6): the point-value rules and the computation of a
+/* Scoring (API-NOTES §11.6): the point-value rules and the computation of a
  * score from a profile's rules and the newest completed answers. */
 #ifndef MOCK_SCORING_H
 #define MOCK_SCORING_H

@@ -1,4 +1,4 @@
-/* Scoring routes (API.md §11.6): profiles, their rules, assignments of
+/* Scoring routes (API-NOTES §11.6): profiles, their rules, assignments of
  * profiles to companies or contacts, scores and recomputation. Every list
  * is a bare array (style D). Scores are computed at once wherever the API
  * says scoring is triggered (an assignment, a rule upserted or deleted, a
@@ -137,7 +137,7 @@ void rules_list(struct call *c, struct reply *r)
     reply_listing(c, r, &rules);
 }
 
-/* 422 INVALID_POINT_VALUES (API.md §12.3): well-formed, but not what the
+/* 422 INVALID_POINT_VALUES (API-NOTES §12.3): well-formed, but not what the
  * answer type scores by. */
 static void reply_invalid_point_values(struct reply *r, const char *type, const char *why)
 {

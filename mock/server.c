@@ -64,7 +64,7 @@ static bool authorized(const struct mock *m, const struct call *c)
 static void route_or_404(struct call *c, const char *path, struct reply *r)
 {
     if (route_find(c->method, path, c)) {
-        route_run(c, r);
+        c->route->fn(c, r);
     } else {
         char *message = xasprintf("no route %s %s", c->method, path);
         reply_not_found(r, message);
@@ -74,14 +74,16 @@ static void route_or_404(struct call *c, const char *path, struct reply *r)
 
 /* The answer of the API itself. The limiter comes first: it counts every
  * /v1 request, so even a 401 carries the X-Ratelimit-* headers. */
-static void answer_api(struct mock *m, struct call *c, const char *path, struct reply *r)
+static void answer_api(struct mock *m, struct call *c, const char *path, enum rl_class cls,
+                       struct reply *r)
 {
     struct rl_verdict v;
     c->now = now_ms();  /* after any stall: the answer is made now */
-    ratelimit_check(&m->limiter, c->now, &v);
-    if (!v.allowed)
+    ratelimit_check(&m->limiter, cls, c->now, &v);
+    if (!v.allowed) {
+        stats_limited(&m->stats, cls);
         ratelimit_reject(&v, r);
-    else if (!authorized(m, c))
+    } else if (!authorized(m, c))
         reply_error(r, 401, "AUTHENTICATION", "UNAUTHORIZED", "invalid or missing API key",
                     NULL);
     else
@@ -94,6 +96,8 @@ static enum MHD_Result serve_api(struct mock *m, struct call *c, const char *pat
 {
     struct log_ticket ticket = reqlog_append(&m->log, c->conn, c->method, path, query,
                                              c->body, c->body_len);
+    enum rl_class cls = rl_class_of(c->method, path);
+    stats_received(&m->stats, cls);
     /* all zero unless a fault applies: no pause, no headers */
     struct fault f = { .method = NULL };
     enum delivery how = DELIVER_FULL;
@@ -115,6 +119,9 @@ static enum MHD_Result serve_api(struct mock *m, struct call *c, const char *pat
         case FAULT_TRUNCATE:
             how = DELIVER_TRUNCATE;
             break;
+        case FAULT_ECHO_KEY:
+            echo_key_apply(&f, call_header(c, MHD_HTTP_HEADER_AUTHORIZATION), r);
+            break;
         default:
             fault_reply(&f, r);
             break;
@@ -125,7 +132,7 @@ static enum MHD_Result serve_api(struct mock *m, struct call *c, const char *pat
             fault_reply(&f, r);
     }
     if (r->status == 0) {
-        answer_api(m, c, path, r);
+        answer_api(m, c, path, cls, r);
         fault_add_headers(&f, r);
     }
     double pause = f.seconds;

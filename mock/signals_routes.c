@@ -1,8 +1,11 @@
-/* Company and contact signals (API.md §4-§6, §8.9 logs) and credits. One
- * set of handlers serves both kinds: the route's `arg` says which. */
+/* Company and contact signals (API-NOTES §4-§6, §8.9 logs) and credits. One
+ * set of handlers serves both kinds: the route's `arg` says which. A create
+ * may be answered from the answer cache (store.h); the batch is in
+ * batch_routes.c. */
 #define _GNU_SOURCE
 #include "answers.h"
 #include "routes.h"
+#include "signal_body.h"
 #include "validate.h"
 
 #include <stdio.h>
@@ -12,7 +15,6 @@
 #define SYNC_TIMEOUT_DEFAULT_S 60
 #define SYNC_TIMEOUT_MAX_S 900
 #define LIST_LIMIT_MAX 25
-#define ASYNC_BATCH_MAX 20000
 
 static enum signal_kind kind_of(const struct call *c)
 {
@@ -50,69 +52,16 @@ static const char *read_subject(const cJSON *obj, enum signal_kind kind, cJSON *
     return v->valuestring;
 }
 
-/* The question part of a signal definition, shared by single creates and
- * batch items (`prefix` names the item in field errors). `*schema_text` gets
- * the malloc'd answer a json_schema signal will give. The question falls
- * back to the template's when only a template is named. */
-static void read_definition(const cJSON *obj, const char *prefix, struct signal_input *in,
-                            char **question_owned, char **schema_text, cJSON *fields)
-{
-    char name[96];
-#define FIELD(key) (snprintf(name, sizeof name, "%s%s", prefix, key), name)
-    const cJSON *question = cJSON_GetObjectItemCaseSensitive(obj, "question");
-    const cJSON *tmpl = cJSON_GetObjectItemCaseSensitive(obj, "signalTemplateId");
-    if (!tmpl)
-        tmpl = cJSON_GetObjectItemCaseSensitive(obj, "templateId");
-    const cJSON *type = cJSON_GetObjectItemCaseSensitive(obj, "answerType");
-    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(obj, "outputSchema");
-
-    if (tmpl && !cJSON_IsNull(tmpl) && (!cJSON_IsString(tmpl) || !*tmpl->valuestring))
-        field_error(fields, FIELD(tmpl->string), "'%s' must be a non-empty string",
-                    tmpl->string);
-    if (question && !cJSON_IsNull(question)) {
-        if (cJSON_IsString(question) && *question->valuestring)
-            in->question = question->valuestring;
-        else
-            field_error(fields, FIELD("question"), "'question' must be a non-empty string");
-    } else if (cJSON_IsString(tmpl) && *tmpl->valuestring) {
-        *question_owned = xasprintf(TEMPLATE_QUESTION_FORMAT, tmpl->valuestring);
-        in->question = *question_owned;
-    } else {
-        field_error(fields, FIELD("question"),
-                    "'question' is required unless 'signalTemplateId' is given");
-    }
-    check_enum_member(fields, obj, "answerType", ANSWER_TYPES, FIELD("answerType"));
-    int t = cJSON_IsString(type) ? enum_index(ANSWER_TYPES, type->valuestring) : -1;
-    in->answer_type = t >= 0 ? t : ANSWER_OPEN_TEXT;
-    check_enum_member(fields, obj, "weight", WEIGHTS, FIELD("weight"));
-    check_enum_member(fields, obj, "verificationMode", VERIFICATION_MODES,
-                      FIELD("verificationMode"));
-    if (schema && !cJSON_IsNull(schema)) {
-        if (cJSON_IsObject(schema)) {
-            *schema_text = json_schema_answer_text(schema);
-            in->schema_answer = *schema_text;
-        } else {
-            field_error(fields, FIELD("outputSchema"), "'outputSchema' must be an object");
-        }
-    } else if (t == ANSWER_JSON_SCHEMA) {
-        field_error(fields, FIELD("outputSchema"),
-                    "'outputSchema' is required when answerType is json_schema");
-    }
-#undef FIELD
-}
-
-/* A validated create body, or false after a 400 went into `r`. */
+/* A validated create body, or false after a 400 or 404 went into `r`. */
 struct create_body {
     cJSON *json;
-    struct signal_input in;
-    char *question_owned, *schema_text;
+    struct signal_def def;
 };
 
 static void create_body_free(struct create_body *b)
 {
+    signal_def_clear(&b->def);
     cJSON_Delete(b->json);
-    free(b->question_owned);
-    free(b->schema_text);
 }
 
 static bool read_create_body(struct call *c, struct reply *r, struct create_body *b)
@@ -122,10 +71,11 @@ static bool read_create_body(struct call *c, struct reply *r, struct create_body
     if (!b->json)
         return false;
     cJSON *fields = cJSON_CreateArray();
-    b->in.kind = kind_of(c);
-    b->in.subject = read_subject(b->json, b->in.kind, fields);
-    read_definition(b->json, "", &b->in, &b->question_owned, &b->schema_text, fields);
-    return fields_ok(fields, r);
+    const char *subject = read_subject(b->json, kind_of(c), fields);
+    signal_def_read(c, b->json, "", &b->def, fields);
+    b->def.in.kind = kind_of(c);
+    b->def.in.subject = subject;
+    return fields_ok(fields, r) && signal_def_template_ok(&b->def, r);
 }
 
 void signals_create(struct call *c, struct reply *r)
@@ -134,7 +84,7 @@ void signals_create(struct call *c, struct reply *r)
     if (read_create_body(c, r, &b)) {
         char id[UUID_LEN];
         int64_t ready;
-        cJSON *sig = store_create(&c->m->store, &b.in, c->now, id, &ready);
+        cJSON *sig = store_create(&c->m->store, &b.def.in, c->now, id, &ready);
         if (sig)
             reply_json(r, 200, sig);
         else
@@ -160,7 +110,7 @@ void signals_create_sync(struct call *c, struct reply *r)
     }
     char id[UUID_LEN];
     int64_t ready;
-    cJSON *sig = store_create(&c->m->store, &b.in, c->now, id, &ready);
+    cJSON *sig = store_create(&c->m->store, &b.def.in, c->now, id, &ready);
     create_body_free(&b);
     if (!sig) {
         reply_no_credits(r);
@@ -257,129 +207,6 @@ void signals_list(struct call *c, struct reply *r)
 void signals_subscription_logs(struct call *c, struct reply *r)
 {
     list_page(c, r, KIND_ANY, c->params[0]);
-}
-
-/* A batch result: the created signal's id, or NULL for a rejected item. */
-static cJSON *batch_item(const char *id, const char *domain, const char *question)
-{
-    cJSON *item = cJSON_CreateObject();
-    if (id)
-        cJSON_AddStringToObject(item, "id", id);
-    cJSON_AddStringToObject(item, "status", id ? "processing" : "rejected");
-    cJSON_AddStringToObject(item, "domain", domain);
-    cJSON_AddStringToObject(item, "question", question);
-    return item;
-}
-
-struct batch_def {
-    struct signal_input in;
-    char *question_owned, *schema_text;
-};
-
-/* Every signal definition times every domain, domain-major; a bad domain or
- * an exhausted credit balance rejects its items, not the batch. */
-static void run_batch(struct call *c, const cJSON *domains, struct batch_def *defs, int n_defs,
-                      cJSON *results, long *accepted, long *rejected)
-{
-    const cJSON *d;
-    cJSON_ArrayForEach(d, domains) {
-        for (int i = 0; i < n_defs; i++) {
-            char id[UUID_LEN];
-            int64_t ready;
-            cJSON *sig = NULL;
-            const char *refusal = DOMAIN_MESSAGE;
-            if (valid_domain(d->valuestring)) {
-                defs[i].in.subject = d->valuestring;
-                sig = store_create(&c->m->store, &defs[i].in, c->now, id, &ready);
-                refusal = "insufficient credits";
-            }
-            cJSON *item = batch_item(sig ? id : NULL, d->valuestring, defs[i].in.question);
-            if (sig) {
-                cJSON_AddItemToObject(item, "createdAt",
-                                      cJSON_DetachItemFromObject(sig, "createdAt"));
-                cJSON_Delete(sig);
-                (*accepted)++;
-            } else {
-                cJSON_AddStringToObject(item, "error", refusal);
-                (*rejected)++;
-            }
-            cJSON_AddItemToArray(results, item);
-        }
-    }
-}
-
-void signals_batch(struct call *c, struct reply *r)
-{
-    cJSON *body = call_json_object(c, r);
-    if (!body)
-        return;
-    cJSON *fields = cJSON_CreateArray();
-    const cJSON *signals = cJSON_GetObjectItemCaseSensitive(body, "signals");
-    const cJSON *domains = cJSON_GetObjectItemCaseSensitive(body, "domains");
-    bool async = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(body, "async"));
-    int n_defs = cJSON_IsArray(signals) ? cJSON_GetArraySize(signals) : 0;
-    int n_domains = cJSON_IsArray(domains) ? cJSON_GetArraySize(domains) : 0;
-    if (n_defs == 0)
-        field_error(fields, "signals", "'signals' must be a non-empty array");
-    if (n_domains == 0)
-        field_error(fields, "domains", "'domains' must be a non-empty array");
-    int i = 0;
-    for (const cJSON *d = n_domains ? domains->child : NULL; d; d = d->next, i++) {
-        if (!cJSON_IsString(d)) {
-            char field[32];
-            snprintf(field, sizeof field, "domains[%d]", i);
-            field_error(fields, field, "'%s' must be a string", field);
-        }
-    }
-    struct batch_def *defs = xcalloc((size_t)n_defs + 1, sizeof *defs);
-    for (i = 0; i < n_defs; i++) {
-        const cJSON *def = cJSON_GetArrayItem(signals, i);
-        char *prefix = xasprintf("signals[%d].", i);
-        if (!cJSON_IsObject(def)) {
-            field_error(fields, prefix, "each signal must be an object");
-        } else {
-            defs[i].in.kind = KIND_COMPANY;
-            read_definition(def, prefix, &defs[i].in, &defs[i].question_owned,
-                            &defs[i].schema_text, fields);
-        }
-        free(prefix);
-    }
-    long total = (long)n_defs * n_domains;
-    if (async && total > ASYNC_BATCH_MAX)
-        field_error(fields, "signals", "an async batch holds at most %d signals",
-                    ASYNC_BATCH_MAX);
-
-    if (fields_ok(fields, r)) {
-        char submitted[RFC3339_LEN];
-        format_rfc3339(c->now, submitted);
-        cJSON *results = cJSON_CreateArray();
-        long accepted = 0, rejected = 0;
-        run_batch(c, domains, defs, n_defs, results, &accepted, &rejected);
-        cJSON *out = cJSON_CreateObject();
-        if (async) {
-            char batch_id[UUID_LEN];
-            new_uuid(batch_id);
-            cJSON_AddStringToObject(out, "batchId", batch_id);
-            cJSON_AddStringToObject(out, "status", "accepted");
-            cJSON_AddBoolToObject(out, "async", true);
-            cJSON_AddNumberToObject(out, "totalSignals", (double)total);
-            cJSON_AddStringToObject(out, "submittedAt", submitted);
-            cJSON_Delete(results);
-        } else {
-            cJSON_AddStringToObject(out, "submittedAt", submitted);
-            cJSON_AddNumberToObject(out, "totalSignals", (double)total);
-            cJSON_AddNumberToObject(out, "accepted", (double)accepted);
-            cJSON_AddNumberToObject(out, "rejected", (double)rejected);
-            cJSON_AddItemToObject(out, "results", results);
-        }
-        reply_json(r, 200, out);
-    }
-    for (i = 0; i < n_defs; i++) {
-        free(defs[i].question_owned);
-        free(defs[i].schema_text);
-    }
-    free(defs);
-    cJSON_Delete(body);
 }
 
 void credits_get(struct call *c, struct reply *r)

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "store.h"
+#include "store_private.h"
 
 #include "answers.h"
 
@@ -12,13 +12,6 @@ struct flaky_counter {
     const char *subject, *question;  /* interned: compared by pointer */
     long created;
     struct flaky_counter *next;
-};
-
-struct research {
-    char id[RESEARCH_ID_LEN];
-    cJSON *input;
-    bool fails;
-    int64_t created_ms, ready_ms;
 };
 
 static uint64_t hash_text(const char *s)
@@ -39,12 +32,12 @@ static char **intern_slot(struct intern_pool *p, const char *s)
     return &p->slots[i];
 }
 
-static const char *intern_find(struct intern_pool *p, const char *s)
+const char *intern_find(struct intern_pool *p, const char *s)
 {
     return (s && p->cap) ? *intern_slot(p, s) : NULL;
 }
 
-static const char *intern(struct intern_pool *p, const char *s)
+const char *intern(struct intern_pool *p, const char *s)
 {
     if (!s)
         return NULL;
@@ -97,7 +90,7 @@ static void index_reserve(struct store *st, size_t count)
         st->index[index_slot(st, st->signals[i].id)] = (uint32_t)(i + 1);
 }
 
-static struct signal *signal_lookup(struct store *st, const char *id)
+struct signal *signal_lookup(struct store *st, const char *id)
 {
     if (!st->index_cap)
         return NULL;
@@ -132,6 +125,8 @@ static struct signal *append(struct store *st, const struct signal_input *in)
     s->subject = intern(&st->strings, in->subject);
     s->question = intern(&st->strings, in->question);
     s->subscription_id = intern(&st->strings, in->subscription_id);
+    s->template_id = intern(&st->strings, in->template_id);
+    s->schema = intern(&st->strings, in->schema);
     s->schema_answer = intern(&st->strings, in->schema_answer);
     st->n++;
     st->index[index_slot(st, s->id)] = (uint32_t)st->n;
@@ -150,32 +145,33 @@ static void clear(struct store *st)
         free(st->flaky);
         st->flaky = next;
     }
-    for (size_t i = 0; i < st->n_research; i++) {
-        cJSON_Delete(st->research[i]->input);
-        free(st->research[i]);
-    }
-    free(st->research);
+    research_clear(st);
+    cache_clear(&st->cache);
     st->signals = NULL;
-    st->n = st->cap = st->index_cap = st->n_research = 0;
+    st->n = st->cap = st->index_cap = 0;
     st->index = NULL;
-    st->research = NULL;
 }
 
-void store_init(struct store *st, long credits, long delay_ms)
+static void set_defaults(struct store *st, const struct store_defaults *d)
+{
+    st->credits = d->credits;
+    st->delay_ms = d->delay_ms;
+    st->cache_ttl_s = d->cache_ttl_s;
+}
+
+void store_init(struct store *st, const struct store_defaults *d)
 {
     memset(st, 0, sizeof *st);
     pthread_mutex_init(&st->lock, NULL);
-    st->credits = credits;
-    st->delay_ms = delay_ms;
+    set_defaults(st, d);
     records_init(&st->records);
 }
 
-void store_reset(struct store *st, long credits, long delay_ms)
+void store_reset(struct store *st, const struct store_defaults *d)
 {
     pthread_mutex_lock(&st->lock);
     clear(st);
-    st->credits = credits;
-    st->delay_ms = delay_ms;
+    set_defaults(st, d);
     pthread_mutex_unlock(&st->lock);
     records_clear(&st->records);
 }
@@ -217,6 +213,13 @@ long store_credits(struct store *st)
     return credits;
 }
 
+void store_set_cache_ttl(struct store *st, long seconds)
+{
+    pthread_mutex_lock(&st->lock);
+    st->cache_ttl_s = seconds;
+    pthread_mutex_unlock(&st->lock);
+}
+
 /* ---- signals ---- */
 
 /* How many signals with this subject and question were created so far,
@@ -237,12 +240,53 @@ static long flaky_bump(struct store *st, const struct signal *s)
     return 1;
 }
 
+static struct cache_key key_of(const struct signal *s)
+{
+    return (struct cache_key){ .subject = s->subject, .question = s->question,
+                               .schema = s->schema, .template_id = s->template_id,
+                               .kind = s->kind, .answer_type = s->answer_type };
+}
+
+/* The signal that answers `in` from the cache at `now`, or NULL: the newest
+ * one made with the same key, if it completed within the TTL. A failed or
+ * still processing newest signal is no answer, so a retry is processed. */
+static const struct signal *cached(struct store *st, const struct signal_input *in, int64_t now)
+{
+    if (!in->cacheable || st->cache_ttl_s <= 0)
+        return NULL;
+    struct signal probe = { .kind = (unsigned char)in->kind,
+                            .answer_type = (unsigned char)in->answer_type,
+                            .subject = intern_find(&st->strings, in->subject),
+                            .question = intern_find(&st->strings, in->question),
+                            .schema = intern_find(&st->strings, in->schema),
+                            .template_id = intern_find(&st->strings, in->template_id) };
+    /* a string never stored is in no key (and must not pass for an absent one) */
+    if (!probe.subject || !probe.question || (in->schema && !probe.schema) ||
+        (in->template_id && !probe.template_id))
+        return NULL;
+    struct cache_key key = key_of(&probe);
+    uint32_t i = cache_get(&st->cache, &key);
+    if (!i)
+        return NULL;
+    const struct signal *s = &st->signals[i - 1];
+    bool fresh = now - s->ready_ms < st->cache_ttl_s * 1000;
+    return signal_status_at(s, now) == STATUS_COMPLETED && fresh ? s : NULL;
+}
+
 cJSON *store_create(struct store *st, const struct signal_input *in, int64_t now,
                     char id_out[UUID_LEN], int64_t *ready_out)
 {
     struct markers mk;
     markers_parse(in->question, &mk);
     pthread_mutex_lock(&st->lock);
+    const struct signal *hit = cached(st, in, now);
+    if (hit) {
+        cJSON *json = signal_json(hit, STATUS_COMPLETED, false);
+        memcpy(id_out, hit->id, UUID_LEN);
+        *ready_out = hit->ready_ms;
+        pthread_mutex_unlock(&st->lock);
+        return json;
+    }
     if (st->credits <= 0) {
         pthread_mutex_unlock(&st->lock);
         return NULL;
@@ -256,6 +300,10 @@ cJSON *store_create(struct store *st, const struct signal_input *in, int64_t now
     if (mk.flaky > 0 && flaky_bump(st, s) <= mk.flaky)
         s->failure = FAIL_RETRYABLE;
     s->outcome = s->failure != FAIL_NONE ? STATUS_FAILED : STATUS_COMPLETED;
+    /* the newest signal of its key, whether or not it could have been
+     * answered from the cache: a forced refresh renews the cached answer */
+    struct cache_key key = key_of(s);
+    cache_put(&st->cache, &key, (uint32_t)st->n);
     cJSON *json = signal_json(s, STATUS_PROCESSING, false);
     memcpy(id_out, s->id, UUID_LEN);
     *ready_out = s->ready_ms;
@@ -287,8 +335,8 @@ static bool matches(const struct signal *s, const struct list_query *q, const ch
     if (q->status_mask && !(q->status_mask & (1u << status)))
         return false;
     if (q->has_from || q->has_to) {
-        if (status == STATUS_PROCESSING)
-            return false;
+        if (status != STATUS_COMPLETED)
+            return false;  /* only a completed signal has a completedAt */
         /* completedAt is shown to the second; filter on what is shown */
         int64_t shown = s->ready_ms - ((s->ready_ms % 1000) + 1000) % 1000;
         if ((q->has_from && shown < q->from_ms) || (q->has_to && shown > q->to_ms))
@@ -348,134 +396,3 @@ cJSON *store_seed(struct store *st, const struct seed_input *in, int64_t now)
     return out;
 }
 
-/* ---- contact research ---- */
-
-static void view_of(const struct research *r, struct research_view *out)
-{
-    memcpy(out->id, r->id, RESEARCH_ID_LEN);
-    out->input = cJSON_Duplicate(r->input, true);
-    out->fails = r->fails;
-    out->created_ms = r->created_ms;
-    out->ready_ms = r->ready_ms;
-}
-
-void store_add_research(struct store *st, cJSON *input, bool fails, int64_t now,
-                        struct research_view *out)
-{
-    struct research *r = xcalloc(1, sizeof *r);
-    unsigned char b[8];
-    random_bytes(b, sizeof b);
-    snprintf(r->id, sizeof r->id, "cr_%02x%02x%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
-             b[3], b[4], b[5], b[6], b[7]);
-    r->input = input;
-    r->fails = fails;
-    r->created_ms = now;
-    pthread_mutex_lock(&st->lock);
-    r->ready_ms = now + st->delay_ms;
-    st->research = xrealloc(st->research, (st->n_research + 1) * sizeof *st->research);
-    st->research[st->n_research++] = r;
-    view_of(r, out);
-    pthread_mutex_unlock(&st->lock);
-}
-
-bool store_get_research(struct store *st, const char *id, struct research_view *out)
-{
-    bool found = false;
-    pthread_mutex_lock(&st->lock);
-    for (size_t i = 0; i < st->n_research && !found; i++) {
-        if (strcmp(st->research[i]->id, id) == 0) {
-            view_of(st->research[i], out);
-            found = true;
-        }
-    }
-    pthread_mutex_unlock(&st->lock);
-    return found;
-}
-
-bool store_find_research(struct store *st, const char *external_id,
-                         const char *external_source, struct research_view *out)
-{
-    bool found = false;
-    pthread_mutex_lock(&st->lock);
-    for (size_t i = st->n_research; i-- > 0 && !found;) {
-        const struct research *r = st->research[i];
-        if (json_string_is(r->input, "externalId", external_id) &&
-            json_string_is(r->input, "externalSource", external_source)) {
-            view_of(r, out);
-            found = true;
-        }
-    }
-    pthread_mutex_unlock(&st->lock);
-    return found;
-}
-
-void research_view_clear(struct research_view *v)
-{
-    cJSON_Delete(v->input);
-    v->input = NULL;
-}
-
-/* ---- what summaries, exports and scores read ---- */
-
-long store_completed_questions(struct store *st, const char *domain, int64_t now, int max,
-                               cJSON *questions)
-{
-    long count = 0;
-    int listed = 0;
-    pthread_mutex_lock(&st->lock);
-    const char *subject = intern_find(&st->strings, domain);
-    for (size_t i = st->n; subject && i-- > 0;) {
-        const struct signal *s = &st->signals[i];
-        if (s->kind != KIND_COMPANY || s->subject != subject ||
-            signal_status_at(s, now) != STATUS_COMPLETED)
-            continue;
-        count++;
-        bool known = false;
-        const cJSON *q;
-        cJSON_ArrayForEach(q, questions)
-            known = known || strcmp(q->valuestring, s->question) == 0;
-        if (!known && listed < max) {
-            cJSON_AddItemToArray(questions, cJSON_CreateString(s->question));
-            listed++;
-        }
-    }
-    pthread_mutex_unlock(&st->lock);
-    return count;
-}
-
-/* The envelope {"type":…, "<key>": {"value": v}} holds one member besides
- * "type": v, or for json_schema (no value wrapper) the member itself. */
-static cJSON *unwrap_answer(const cJSON *answer)
-{
-    const char *type = json_string(answer, "type");
-    bool wrapped = !type || strcmp(type, "json_schema") != 0;
-    const cJSON *m;
-    cJSON_ArrayForEach(m, answer) {
-        if (strcmp(m->string, "type") == 0)
-            continue;
-        const cJSON *value = wrapped ? cJSON_GetObjectItemCaseSensitive(m, "value") : NULL;
-        return cJSON_Duplicate(value ? value : m, true);
-    }
-    return NULL;
-}
-
-cJSON *store_latest_value(struct store *st, enum signal_kind kind, const char *subject,
-                          const char *question, int64_t now)
-{
-    cJSON *value = NULL;
-    pthread_mutex_lock(&st->lock);
-    const char *subj = intern_find(&st->strings, subject);
-    const char *quest = intern_find(&st->strings, question);
-    for (size_t i = st->n; subj && quest && i-- > 0;) {
-        const struct signal *s = &st->signals[i];
-        if (s->kind != kind || s->subject != subj || s->question != quest ||
-            signal_status_at(s, now) != STATUS_COMPLETED)
-            continue;
-        cJSON *sig = signal_json(s, STATUS_COMPLETED, false);
-        value = unwrap_answer(cJSON_GetObjectItemCaseSensitive(sig, "answer"));
-        cJSON_Delete(sig);
-        break;
-    }
-    pthread_mutex_unlock(&st->lock);
-    return value;
-}

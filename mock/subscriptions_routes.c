@@ -1,4 +1,4 @@
-/* Signal subscriptions (API.md §8.9): a signal definition (inline, or taken
+/* Signal subscriptions (API-NOTES §8.9): a signal definition (inline, or taken
  * from a template) run on a schedule over the subjects of a list. Created
  * stopped; start and stop switch the schedule, trigger runs it now: one
  * signal per company of a company list (or per contact of a contact list),
@@ -212,8 +212,10 @@ static void run_once(struct store *st, const cJSON *sub, const cJSON *subjects,
     int t = enum_index(ANSWER_TYPES, type);
     const cJSON *schema = cJSON_GetObjectItemCaseSensitive(sub, "outputSchema");
     char *schema_text = t == ANSWER_JSON_SCHEMA ? json_schema_answer_text(schema) : NULL;
+    /* a run of a template's subscription makes executions of that template */
     struct signal_input in = { .kind = kind, .question = json_string(sub, "question"),
                                .subscription_id = json_string(sub, "id"),
+                               .template_id = json_string(sub, "signalTemplateId"),
                                .schema_answer = schema_text,
                                .answer_type = t >= 0 ? t : ANSWER_OPEN_TEXT };
     const cJSON *subject;

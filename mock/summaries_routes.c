@@ -1,4 +1,4 @@
-/* Signal summaries (API.md §7): a consolidation of a domain's completed
+/* Signal summaries (API-NOTES §7): a consolidation of a domain's completed
  * company signals. Generating one takes the processing delay, during which
  * the summary is listed as "processing" and another request for the same
  * domain is a 409; the request itself waits and answers the finished

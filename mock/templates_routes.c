@@ -1,4 +1,4 @@
-/* Signal templates (API.md §8.1-§8.6): versioned question definitions. An
+/* Signal templates (API-NOTES §8.1-§8.6): versioned question definitions. An
  * update makes a new version (version + 1, createdAt of that version); a
  * delete is soft: the template stays readable with its deletedAt, leaves
  * the list (unless includeDeleted=true) and can no longer be changed.
@@ -66,6 +66,13 @@ void apply_definition(cJSON *target, const cJSON *body, const char *const *answe
         json_set_string(target, "weight", "important");
 }
 
+void new_version_id(cJSON *tmpl)
+{
+    char id[UUID_LEN];
+    new_uuid(id);
+    json_set_string(tmpl, TEMPLATE_VERSION_ID, id);
+}
+
 void templates_list(struct call *c, struct reply *r)
 {
     static const struct listing templates = { .kind = REC_TEMPLATE, .style = PAGE_HAS_MORE,
@@ -74,11 +81,8 @@ void templates_list(struct call *c, struct reply *r)
     reply_listing(c, r, &templates);
 }
 
-void templates_create(struct call *c, struct reply *r)
+cJSON *template_new(const cJSON *body, int64_t now, cJSON *fields)
 {
-    cJSON *body = call_json_object(c, r);
-    if (!body)
-        return;
     char id[UUID_LEN];
     new_uuid(id);
     cJSON *t = cJSON_CreateObject();
@@ -87,17 +91,30 @@ void templates_create(struct call *c, struct reply *r)
     cJSON_AddNumberToObject(t, "version", 1);
     cJSON_AddStringToObject(t, "organizationId", MOCK_ORGANIZATION_ID);
     definition_members(t);
-    cJSON *fields = cJSON_CreateArray();
+    int before = cJSON_GetArraySize(fields);
     apply_definition(t, body, ANSWER_TYPES, fields);
-    cJSON_Delete(body);
-    if (!fields_ok(fields, r)) {
+    if (cJSON_GetArraySize(fields) > before) {
         cJSON_Delete(t);
-        return;
+        return NULL;
     }
     cJSON_AddNullToObject(t, "createdByUserId");  /* made with an API key, not by a user */
-    json_set_time(t, "createdAt", c->now);
+    new_version_id(t);
+    json_set_time(t, "createdAt", now);
     cJSON_AddNullToObject(t, "deletedAt");
     cJSON_AddStringToObject(t, "source", "api");
+    return t;
+}
+
+void templates_create(struct call *c, struct reply *r)
+{
+    cJSON *body = call_json_object(c, r);
+    if (!body)
+        return;
+    cJSON *fields = cJSON_CreateArray();
+    cJSON *t = template_new(body, c->now, fields);
+    cJSON_Delete(body);
+    if (!fields_ok(fields, r))
+        return;
     struct records *rs = &c->m->store.records;
     records_lock(rs);
     reply_json(r, 200, record_view(record_add(rs, REC_TEMPLATE, t)));
@@ -124,6 +141,7 @@ void templates_update(struct call *c, struct reply *r)
         apply_definition(next, body, SUBSCRIPTION_ANSWER_TYPES, fields);
         if (fields_ok(fields, r)) {
             next_version(next);
+            new_version_id(next);
             json_set_time(next, "createdAt", c->now);
             reply_json(r, 200, record_view(next));
             record_replace(rs, REC_TEMPLATE, t, next);
@@ -150,12 +168,33 @@ void templates_delete(struct call *c, struct reply *r)
 cJSON *template_value(struct store *st, const cJSON *tmpl, const char *template_id,
                       enum signal_kind kind, const char *subject, int64_t now)
 {
-    const char *question = json_string(tmpl, "question");
-    cJSON *value = question ? store_latest_value(st, kind, subject, question, now) : NULL;
-    if (!value) {
-        char *stand_in = xasprintf(TEMPLATE_QUESTION_FORMAT, template_id);
-        value = store_latest_value(st, kind, subject, stand_in, now);
-        free(stand_in);
+    return store_latest_value(st, kind, subject, template_id, json_string(tmpl, "question"),
+                              now);
+}
+
+bool template_definition(struct records *rs, const char *id, struct template_def *out)
+{
+    memset(out, 0, sizeof *out);
+    records_lock(rs);
+    const cJSON *t = record_find(rs, REC_TEMPLATE, id);
+    bool live = t && !record_deleted(t);
+    if (live) {
+        const cJSON *schema = cJSON_GetObjectItemCaseSensitive(t, "outputSchema");
+        int type = enum_index(ANSWER_TYPES, json_string(t, "answerType"));
+        out->question = xstrdup(json_string(t, "question"));
+        out->answer_type = type >= 0 ? type : ANSWER_OPEN_TEXT;
+        out->schema = cJSON_IsObject(schema) ? cJSON_PrintUnformatted(schema) : NULL;
+        if (type == ANSWER_JSON_SCHEMA)
+            out->schema_answer = json_schema_answer_text(schema);
     }
-    return value;
+    records_unlock(rs);
+    return live;
+}
+
+void template_def_clear(struct template_def *d)
+{
+    free(d->question);
+    free(d->schema);
+    free(d->schema_answer);
+    memset(d, 0, sizeof *d);
 }

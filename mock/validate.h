@@ -1,4 +1,4 @@
-/* Input rules the API documents (API.md §1, §3), shared by the routes. */
+/* Input rules the API documents (API-NOTES §1, §3), shared by the routes. */
 #ifndef MOCK_VALIDATE_H
 #define MOCK_VALIDATE_H
 

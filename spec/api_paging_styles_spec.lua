@@ -86,7 +86,8 @@ describe("paging styles", function()
 
     it("paginate walks the stored contacts of a contact list", function()
       local list = assert(client:create_contact_list{ name = "All", filters = {
-        companyLinkedInUrls = { "https://www.linkedin.com/company/acme" }, keywords = "ops" } })
+        companyLinkedInUrls = { "https://www.linkedin.com/company/acme", "https://www.linkedin.com/company/globex" },
+        countries = { "US", "GB", "DE" } } })
       local n = 0
       for contact in client:paginate("get_contact_list_contacts", { listId = list.id, limit = 25 }) do
         assert.are.equal("contact", signals.kind(contact))

@@ -91,8 +91,8 @@ describe("signal and contact errors", function()
   end)
 
   describe("create_contact_research", function()
-    it("answers 400 for an empty first name", function()
-      local err = failed(400, "VALIDATION_ERROR", client:create_contact_research{ firstName = "",
+    it("answers 422 for an empty first name", function()
+      local err = failed(422, "VALIDATION_ERROR", client:create_contact_research{ firstName = "",
         lastName = "Example", companyName = "Acme Corp", companyDomain = "acme.com" })
       assert.are.equal("firstName", err.fields[1].field)
     end)

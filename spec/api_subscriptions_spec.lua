@@ -212,9 +212,10 @@ describe("signal subscriptions", function()
     end)
 
     it("runs over the contacts of a contact list", function()
-      local list = assert(client:create_contact_list{ name = "CFOs",
+      local list = assert(client:create_contact_list{ name = "VPs",
         filters = { companyLinkedInUrls = { "https://www.linkedin.com/company/acme" },
-                    jobTitles = { "Chief Financial Officer" } } })
+                    jobTitles = { "VP Operations" } } })
+      assert.is_true(list.contactCount > 0)
       local sub = subscribe{ listId = list.id }
       assert(client:trigger_signal_subscription(sub.id))
       local logs = assert(client:list_subscription_logs{ subscriptionId = sub.id })

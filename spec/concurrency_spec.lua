@@ -6,6 +6,7 @@
 local helper = require("helper")
 local signals = require("signals")
 local core = require("signals.core")
+local socket = require("socket")
 
 local UNKNOWN_UUID = "00000000-0000-4000-8000-000000000000"
 local CREDITS = "/v1/credits"
@@ -14,6 +15,26 @@ local function credits_calls(n)
   local calls = {}
   for i = 1, n do calls[i] = { "get_credits" } end
   return calls
+end
+
+-- Runs fn, raising if it has not returned after `seconds` (a hook that
+-- counts instructions: a call that spins fails instead of hanging busted;
+-- LuaJIT calls no hook from compiled code, hence the JIT off meanwhile).
+local function within(seconds, fn)
+  local jit = rawget(_G, "jit")
+  if jit then jit.off() end
+  local deadline = socket.gettime() + seconds
+  debug.sethook(function()
+    if socket.gettime() > deadline then
+      debug.sethook()
+      error("did not return within " .. seconds .. " s", 2)
+    end
+  end, "", 10000)
+  local ok, a, b = pcall(fn)
+  debug.sethook()
+  if jit then jit.on() end
+  if not ok then error(a, 0) end
+  return a, b
 end
 
 local function distinct_ports(log)
@@ -241,6 +262,45 @@ describe("client:all", function()
     end
   end)
 
+  it("ends the calls in flight with an error when on_response closes the client", function()
+    -- Two requests stall; the third answers and its hook closes the client.
+    mock:fault{ path = CREDITS, fault = "stall", seconds = 1, times = 2 }
+    local client
+    client = helper.client(mock, { on_response = function() client:close() end })
+    local started = socket.gettime()
+    local results = within(5, function() return client:all(credits_calls(6), { concurrency = 3 }) end)
+    assert.is_true(socket.gettime() - started < 1, "the stalled requests were waited for")
+    local done, closed = 0, 0
+    for i = 1, 6 do
+      local result = results[i]
+      if signals.kind(result) == "error" then
+        assert.are.equal("invalid_request", result.kind)
+        assert.are.equal("the client is closed", result.message)
+        closed = closed + 1
+      else
+        assert.is_number(result.remainingCredits)
+        done = done + 1
+      end
+    end
+    assert.are.same({ 1, 5 }, { done, closed })
+    assert.are.equal(3, #mock:requests())
+  end)
+
+  it("ends the calls in flight with an error when on_progress closes the client", function()
+    mock:fault{ path = CREDITS, fault = "stall", seconds = 1, times = 2 }
+    local client = helper.client(mock)
+    local results = within(5, function()
+      return client:all(credits_calls(4), { concurrency = 3, on_progress = function() client:close() end })
+    end)
+    local closed = 0
+    for i = 1, 4 do
+      if signals.kind(results[i]) == "error" and results[i].message == "the client is closed" then
+        closed = closed + 1
+      end
+    end
+    assert.are.equal(3, closed)
+  end)
+
   it("answers every call of a closed client with an error in place", function()
     local client = helper.client(mock)
     client:close()
@@ -304,6 +364,26 @@ describe("client:wait_all", function()
     assert.are.equal("w", mock:last_request().headers["x-trace"])
     results = client:wait_all({ sig.id }, { interval = -1 })
     assert.are.equal("invalid_request", results[1].kind)
+  end)
+
+  it("ends the waits when on_progress closes the client with polls in flight", function()
+    local client = client_with_real_sleep()
+    local done = assert(client:create_signal{ domain = "acme.com", question = "Done? [delay:0]" })
+    local slow = {}
+    for i = 1, 2 do
+      slow[i] = assert(client:create_signal{ domain = "acme.com", question = "Slow? [delay:60000]" })
+      mock:fault{ method = "GET", path = "/v1/companies/signals/" .. slow[i].id, fault = "stall", seconds = 1,
+                  times = 5 }
+    end
+    local results = within(5, function()
+      return client:wait_all({ slow[1].id, done.id, slow[2].id },
+        { interval = 0.02, concurrency = 3, on_progress = function() client:close() end })
+    end)
+    assert.are.equal("completed", results[2].status)
+    for _, i in ipairs { 1, 3 } do
+      assert.are.equal("invalid_request", results[i].kind)
+      assert.are.equal("the client is closed", results[i].message)
+    end
   end)
 
   it("refuses a non-array and wrong options of its own", function()

@@ -231,18 +231,36 @@ function helper.real_sleep()
   end, slept
 end
 
--- A client against the mock. Sleeps are recorded, not slept, unless the
--- spec passes its own `sleep`: `client.slept` lists the waits in order.
+-- A clock that only a sleep which does not really wait moves forward: it
+-- starts at the real time and then counts the seconds claimed by `sleep`.
+-- Returns the clock and the sleep (which records each wait in `slept`).
+function helper.virtual_time(slept)
+  local now = require("socket").gettime()
+  local function clock() return now end
+  local function record(seconds)
+    slept[#slept + 1] = seconds
+    now = now + seconds
+  end
+  return clock, record
+end
+
+-- A client against the mock. Sleeps are recorded, not slept, and the
+-- client's clock moves by what they claimed only, unless the spec
+-- passes its own `sleep` (and then the wall clock, unless it passes its own
+-- `clock` too): the second value lists the waits in order.
 function helper.client(mock, opts)
   local signals = require("signals")
   local slept = {}
+  local clock, record = helper.virtual_time(slept)
   local options = {
     api_key = helper.API_KEY,
     base_url = mock.url,
     timeout = 10,
     connect_timeout = 5,
-    sleep = function(seconds) slept[#slept + 1] = seconds end,
+    sleep = record,
+    clock = clock,
   }
+  if opts and opts.sleep then options.clock = nil end
   for k, v in pairs(opts or {}) do options[k] = v end
   local client = signals.new(options)
   return client, slept

@@ -1,55 +1,63 @@
--- signals-mock serves every operation of lua/signals/operations.lua, so that
--- an operation added there without its route (or with a route that still
--- answers 501) fails here rather than in a user's offline run. Each
--- operation is asked once, with placeholder ids and an empty body: whatever
--- its handler answers (a 400 for the empty body, a 404 for the unknown id)
--- shows that a handler exists.
+-- signals-mock's route table against the client's operations: every
+-- operation of lua/signals/operations.lua has a route in the mock and every
+-- API route of the mock is an operation, so that an operation added on one
+-- side only fails here rather than in a user's offline run. GET
+-- /_mock/routes lists the table; path parameters compare by position
+-- ({id} and {researchId} are the same route).
 local helper = require("helper")
 local operations = require("signals.operations")
 
-local UUID = "0b9e8d7c-6a5f-4e3d-9c2b-1a0f9e8d7c6b"
-
-local function path_of(op)
-  return (op.path:gsub("{([^}]+)}", function(name) return name == "signalId" and UUID or "x1" end))
+local function key(method, path)
+  return method .. " " .. path:gsub("{[^}]*}", "{}")
 end
 
-local function has_body(op)
-  for _, field in ipairs(op.fields) do
-    if field.location == "body" then return true end
-  end
-  return false
-end
-
--- Why the mock did not answer the request with a handler, or nil.
-local function unserved(status, body)
-  local message = type(body) == "table" and type(body.error) == "table" and body.error.message
-  if status == 404 and type(message) == "string" and message:find("^no route ") then
-    return "no route"
-  end
-  if status == 501 then return "answered 501 (not emulated)" end
-  return nil
-end
-
-describe("signals-mock's routes", function()
+describe("signals-mock: routes", function()
   local mock
 
   before_each(function()
     mock = helper.mock()
-    mock:reset()
   end)
 
-  it("tell a request for no operation from one for an unknown id", function()
-    assert.are.equal("no route", unserved(mock:api("DELETE", "/v1/credits")))
-    assert.is_nil(unserved(mock:api("GET", "/v1/companies/signals/" .. UUID)))
-  end)
-
-  it("serve every operation of operations.lua with a handler", function()
-    local problems = {}
-    for _, op in ipairs(operations) do
-      local status, body = mock:api(op.method, path_of(op), has_body(op) and {} or nil)
-      local why = unserved(status, body)
-      if why then problems[#problems + 1] = op.name .. " (" .. op.method .. " " .. op.path .. "): " .. why end
+  local function mock_routes()
+    local status, routes = mock:control("GET", "/_mock/routes")
+    assert.are.equal(200, status)
+    local set, n = {}, 0
+    for _, r in ipairs(routes) do
+      local k = key(r.method, r.path)
+      assert.is_nil(set[k], "listed twice: " .. k)
+      set[k], n = true, n + 1
     end
-    assert.are.same({}, problems)
+    return set, n
+  end
+
+  local function operation_routes()
+    local set, n = {}, 0
+    for _, op in ipairs(operations) do
+      set[key(op.method, op.path)], n = true, n + 1
+    end
+    return set, n
+  end
+
+  it("has a route for every operation of operations.lua and no other API route", function()
+    local routes, n_routes = mock_routes()
+    local ops, n_ops = operation_routes()
+    for k in pairs(ops) do assert.is_true(routes[k], "no mock route for " .. k) end
+    for k in pairs(routes) do assert.is_true(ops[k], "the mock has a route no operation has: " .. k) end
+    assert.are.equal(81, n_ops)
+    assert.are.equal(81, n_routes)
+  end)
+
+  it("lists only /v1 routes, each answered by a handler (no 501, no 404 from the router)", function()
+    local status, routes = mock:control("GET", "/_mock/routes")
+    assert.are.equal(200, status)
+    for _, r in ipairs(routes) do
+      assert.truthy(r.path:match("^/v1/"), r.path)
+      local path = r.path:gsub("{[^}]*}", "x")
+      local st, body = mock:api(r.method, path)
+      assert.is_true(st ~= 501 and st ~= 405, r.method .. " " .. path .. ": " .. tostring(st))
+      if st == 404 then
+        assert.is_nil(body.error.message:find("^no route"), r.method .. " " .. path)
+      end
+    end
   end)
 end)

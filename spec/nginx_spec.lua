@@ -248,6 +248,8 @@ http {
     probe_client = signals.new{ api_key = "sk_test_probe", base_url = "{{MOCK}}", max_retries = 0 }
     local _, err = probe_client:get_credits()
     init_error = tostring(err)
+    retry_client = signals.new{ api_key = "sk_test_probe", base_url = "{{MOCK}}", max_retries = 2,
+                                retry_base_delay = 0.01 }
   }
 
   server {
@@ -266,6 +268,19 @@ http {
           answers[i] = res or { error = err }
         end
         ngx.say(core.encode(answers))
+      }
+    }
+
+    # One client call described in JSON ({ operation, params }), by a
+    # client that retries by the policy: its result or its error.
+    location = /call {
+      content_by_lua_block {
+        local core = require("signals.core")
+        ngx.req.read_body()
+        local spec = core.decode(ngx.req.get_body_data(), "object"):totable()
+        local result, err = retry_client[spec.operation](retry_client, spec.params)
+        ngx.print(core.encode(result and { ok = true } or { kind = err.kind, code = err.code,
+          attempts = err.attempts, retryable = err.retryable, message = err.message }))
       }
     }
 
@@ -436,16 +451,41 @@ describe("OpenResty: the cosocket transport", function()
     assert.are.equal(false, err.connected)
   end)
 
-  it("tries a new connection when a pooled one fails before any answer; reports a reset there", function()
+  it("does not send again what a pooled connection took whole before a reset: connected, for the policy", function()
     probe(credits_request())   -- leaves a connection in the pool
     mock:reset()
-    mock:fault{ path = "/v1/credits", fault = "reset", times = 2 }
+    mock:fault{ path = "/v1/credits", fault = "reset" }
     local err = probe(credits_request())[1].error
     assert.are.equal("network", err.kind)
     assert.are.equal(true, err.connected)
-    local log = mock:requests()
-    assert.are.equal(2, #log)
-    assert.are_not.equal(log[1].remote_port, log[2].remote_port)
+    assert.are.equal(1, #mock:requests())
+  end)
+
+  -- One client call inside nginx (the /call location).
+  local function call(operation, params)
+    local status, answer = finish(send(port, "POST", "/call",
+      json.encode({ operation = operation, params = params })))
+    assert.are.equal(200, status, answer)
+    return json.decode(answer)
+  end
+
+  it("sends a POST once when the server reads it whole on a pooled connection and resets", function()
+    local question = { domain = "acme.com", question = "Hiring?" }
+    assert.is_true(call("create_signal", question).ok)   -- leaves a connection in the pool
+    mock:reset()
+    mock:fault{ method = "POST", path = "/v1/companies/signals", fault = "reset" }
+    local err = call("create_signal", question)
+    -- it may have been processed: the policy does not retry it, nor may the transport
+    assert.are.equal("network", err.kind)
+    assert.are.equal(1, err.attempts)
+    assert.is_false(err.retryable)
+    assert.are.equal(1, #mock:requests_to("POST", "/v1/companies/signals"))
+    -- a GET in the same place is retried, by the policy
+    assert.is_true(call("get_credits").ok)
+    mock:reset()
+    mock:fault{ method = "GET", path = "/v1/credits", fault = "reset" }
+    assert.is_true(call("get_credits").ok)
+    assert.are.equal(2, #mock:requests_to("GET", "/v1/credits"))
   end)
 
   it("reports a body cut short as PARTIAL_FILE", function()
@@ -522,5 +562,172 @@ describe("OpenResty: the cosocket transport", function()
         .. "or a timer", message)
     end
     assert.are.same({}, mock:requests())
+  end)
+end)
+
+-- The rate limiter in nginx: two workers, each with its own client (and so
+-- its own bucket: the buckets are per process until they move to a shared
+-- store), many light threads or client:all in each request. What is
+-- asserted is per worker: its sends, timed by the on_request hook, never
+-- exceed burst + rate * t.
+local LIMITER_CONF = [[
+load_module /usr/lib/nginx/modules/ndk_http_module.so;
+load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;
+worker_processes 2;
+error_log logs/error.log warn;
+pid logs/nginx.pid;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path temp/body;
+  proxy_temp_path temp/proxy;
+  fastcgi_temp_path temp/fastcgi;
+  uwsgi_temp_path temp/uwsgi;
+  scgi_temp_path temp/scgi;
+  lua_package_path "{{ROOT}}/lua/?.lua;{{ROOT}}/lua/?/init.lua;;";
+  lua_package_cpath "{{ROOT}}/build/luajit/?.so;;";
+
+  init_by_lua_block {
+    local signals = require("signals")
+    local core = require("signals.core")
+    -- Each request's sends, in its ngx.ctx (light threads share it).
+    local function client(reads_per_minute, read_burst)
+      return signals.new{ api_key = "sk_test_limiter", base_url = "{{MOCK}}",
+        rate_limit = { reads_per_minute = reads_per_minute, read_burst = read_burst },
+        on_request = function()
+          local sent = ngx.ctx.sent
+          sent[#sent + 1] = core.now()
+        end }
+    end
+    -- Named by the spec that uses each, so that no spec finds a bucket
+    -- another one emptied.
+    limited = { threads = client(1200, 5), all = client(1200, 5), flood = client(60000, 1) }
+  }
+
+  server {
+    listen 127.0.0.1:{{PORT}};
+
+    # ?client=NAME&n=N&all=1: N get_credits calls at once, each in a light
+    # thread of its own, or through client:all (concurrency 8).
+    location = /calls {
+      content_by_lua_block {
+        local core = require("signals.core")
+        local client = limited[ngx.var.arg_client]
+        local n = tonumber(ngx.var.arg_n)
+        ngx.ctx.sent = {}
+        local started = core.now()
+        local failures = 0
+        if ngx.var.arg_all then
+          local calls = {}
+          for i = 1, n do calls[i] = { "get_credits" } end
+          for _, result in ipairs(client:all(calls, { concurrency = 8 })) do
+            if core.kind(result) == "error" then failures = failures + 1 end
+          end
+        else
+          local threads = {}
+          for i = 1, n do
+            threads[i] = ngx.thread.spawn(function() return client:get_credits() end)
+          end
+          for i = 1, n do
+            local ok, result = ngx.thread.wait(threads[i])
+            if not (ok and result) then failures = failures + 1 end
+          end
+        end
+        ngx.print(core.encode({ pid = ngx.worker.pid(), started = started, sent = ngx.ctx.sent,
+                                failures = failures }))
+      }
+    }
+  }
+}
+]]
+
+describe("OpenResty: the rate limiter in two workers", function()
+  if missing then
+    pending(missing)
+    return
+  end
+
+  local mock, nginx, port
+
+  lazy_setup(function()
+    build_core()
+    mock = helper.mock()
+    nginx = start_nginx((LIMITER_CONF:gsub("{{([%w_]+)}}", { ROOT = ROOT, MOCK = mock.url })))
+    port = nginx.port
+  end)
+
+  lazy_teardown(function()
+    if nginx then nginx:stop() end
+  end)
+
+  before_each(function()
+    mock:reset()
+  end)
+
+  -- Sends `requests` requests for /calls at once; returns, per worker (by
+  -- pid), the send times and when its first request started, and the
+  -- number of calls made in all.
+  local function run(requests, query)
+    local conns = {}
+    for i = 1, requests do conns[i] = send(port, "GET", "/calls?" .. query) end
+    local by_worker, calls = {}, 0
+    for i = 1, requests do
+      local status, body = finish(conns[i])
+      assert.are.equal(200, status, body)
+      local answer = json.decode(body)
+      assert.are.equal(0, answer.failures)
+      local worker = by_worker[answer.pid] or { sent = {}, started = answer.started }
+      for _, t in ipairs(answer.sent) do worker.sent[#worker.sent + 1] = t end
+      worker.started = math.min(worker.started, answer.started)
+      by_worker[answer.pid] = worker
+      calls = calls + #answer.sent
+    end
+    return by_worker, calls
+  end
+
+  -- Per worker: never more than burst + rate * t in the first t seconds
+  -- after its first request started (its bucket is full then).
+  local function assert_within_bucket(by_worker, rate, burst)
+    for pid, worker in pairs(by_worker) do
+      local sent = worker.sent
+      table.sort(sent)
+      for i, t in ipairs(sent) do
+        local allowed = burst + rate * (t - worker.started)
+        assert.is_true(i <= allowed, ("worker %d: request %d went %.3f s after the start, when the bucket "
+          .. "allows %.2f"):format(pid, i, t - worker.started, allowed))
+      end
+    end
+  end
+
+  local function workers(by_worker)
+    local n = 0
+    for _ in pairs(by_worker) do n = n + 1 end
+    return n
+  end
+
+  it("holds light threads waiting together to the bucket, per worker", function()
+    local by_worker, calls = run(3, "client=threads&n=20")
+    assert.are.equal(60, calls)
+    assert.are.equal(60, #mock:requests())
+    assert_within_bucket(by_worker, 20, 5)
+    io.write(string.format("\n[nginx] rate limiter: 60 calls in light threads, %d worker(s), each within its bucket\n",
+      workers(by_worker)))
+  end)
+
+  it("holds client:all to the bucket, per worker", function()
+    local by_worker, calls = run(2, "client=all&n=20&all=1")
+    assert.are.equal(40, calls)
+    assert_within_bucket(by_worker, 20, 5)
+  end)
+
+  it("logs nothing per wait, even for waits under a millisecond", function()
+    -- 1000 requests per second, one at a time: waits of a fraction of a
+    -- millisecond, which ngx.sleep would take for 0 and warn about.
+    local by_worker, calls = run(2, "client=flood&n=150")
+    assert.are.equal(300, calls)
+    assert_within_bucket(by_worker, 1000, 1)
+    local log = hosts.read_file(nginx.dir .. "/logs/error.log") or ""
+    local warnings = select(2, log:gsub("ngx%.sleep%(0%) called without delayed events patch", ""))
+    assert.are.equal(0, warnings, log:sub(1, 2000))
   end)
 end)

@@ -186,7 +186,17 @@ local PREPARE = {
       companyName = "Acme Corp", companyDomain = "acme.com" },
       { extra = { externalId = params.externalId, externalSource = params.externalSource } }))
   end,
+  -- a plan applies executions (ad-hoc signals) the API knows
+  apply_template_extraction = function(client, params)
+    local sig = assert(client:create_signal{ domain = "acme.com", question = "Are they hiring engineers?" })
+    params.clusters[1].executionIds = { sig.id }
+  end,
   create_signal_subscription = with("signalTemplateId", new_template),
+  -- a signal made from a template needs one the API knows (else a 404)
+  create_signal = with("signalTemplateId", new_template),
+  create_company_signal_sync = with("signalTemplateId", new_template),
+  create_contact_signal = with("signalTemplateId", new_template),
+  create_contact_signal_sync = with("signalTemplateId", new_template),
   get_signal_template = with("templateId", new_template),
   update_signal_template = with("templateId", new_template),
   delete_signal_template = with("templateId", new_template),

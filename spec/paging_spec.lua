@@ -4,6 +4,22 @@
 local helper = require("helper")
 local signals = require("signals")
 
+-- The JSON text of `n` signal items with distinct ids.
+local function items_json(n)
+  local items = {}
+  for i = 1, n do items[i] = string.format('{"id":"sig-%d","status":"completed"}', i) end
+  return "[" .. table.concat(items, ",") .. "]"
+end
+
+-- Asserts that a walk run under pcall (ok, err) raised the error object of
+-- a walk that made no progress.
+local function assert_no_progress(ok, err, pattern)
+  assert.is_false(ok, "the walk ended without an error")
+  assert.are.equal("error", signals.kind(err), tostring(err))
+  assert.are.equal("decode", err.kind)
+  assert.matches("made no progress: " .. pattern, err.message)
+end
+
 describe("paging", function()
   local mock
 
@@ -207,6 +223,57 @@ describe("paging", function()
       local n = 0
       for page in client:pages("list_signals", { offset = 20 }) do n = n + #page.items end
       assert.are.equal(10, n)
+    end)
+  end)
+
+  describe("a server that does not move on", function()
+    -- The mock answers the same page many times (a status fault); without
+    -- the progress check the walk would go on as long as it does.
+    local function repeat_page(path, body)
+      mock:fault{ method = "GET", path = path, fault = "status", status = 200, body = body, times = 50 }
+    end
+
+    it("raises when the envelope's offset is not the one asked for (pages)", function()
+      repeat_page("/v1/companies/signals",
+        '{"results":' .. items_json(25) .. ',"total":1e400,"limit":25,"offset":0,"count":25}')
+      local client = helper.client(mock)
+      local pages = {}
+      local ok, err = pcall(function()
+        for page in client:pages("list_signals") do pages[#pages + 1] = page end
+      end)
+      assert_no_progress(ok, err, "asked for offset 25, the page says 0")
+      assert.are.equal(1, #pages)
+      assert.are.equal(2, #mock:requests())
+    end)
+
+    it("raises when a page repeats the one before: hasMore for ever (paginate)", function()
+      repeat_page("/v1/companies/signals/templates", '{"items":' .. items_json(3) .. ',"hasMore":true}')
+      local client = helper.client(mock)
+      local ids = {}
+      local ok, err = pcall(function()
+        for template in client:paginate("list_signal_templates", { limit = 3 }) do ids[#ids + 1] = template.id end
+      end)
+      assert_no_progress(ok, err, "the page at offset 3 repeats the page at offset 0")
+      assert.are.same({ "sig-1", "sig-2", "sig-3" }, ids)
+      assert.are.equal(2, #mock:requests())
+    end)
+
+    it("raises when a full bare array repeats (paginate and pages)", function()
+      repeat_page("/v1/companies/signals", items_json(10))
+      local client = helper.client(mock)
+      local n = 0
+      local ok, err = pcall(function()
+        for _ in client:paginate("list_signals", { limit = 10 }) do n = n + 1 end
+      end)
+      assert_no_progress(ok, err, "the page at offset 10 repeats")
+      assert.are.equal(10, n)
+      local iterate = client:pages("list_signals", { limit = 10 })
+      assert.are.equal(10, #iterate().items)
+      local ok2, err2 = pcall(iterate)
+      assert_no_progress(ok2, err2, "the page at offset 10 repeats")
+      -- the iterator has ended
+      assert.is_nil(iterate())
+      assert.are.equal(4, #mock:requests())
     end)
   end)
 

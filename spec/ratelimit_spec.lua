@@ -5,6 +5,7 @@
 local helper = require("helper")
 local signals = require("signals")
 local ratelimit = require("signals.ratelimit")
+local socket = require("socket")
 
 local function statuses(mock)
   local seen = {}
@@ -16,6 +17,40 @@ local function near(expected, actual)
   assert.is_true(math.abs(expected - actual) < 0.05, ("expected about %g, got %g"):format(expected, actual))
 end
 
+-- Asserts that the send times `sent` (seconds, in any order) never put
+-- more than burst + rate * t requests in the first t seconds after
+-- `started` (the bucket is full then); returns when the last went.
+local function within_bucket(sent, rate, burst, started)
+  table.sort(sent)
+  for i, t in ipairs(sent) do
+    local allowed = burst + rate * (t - started)
+    assert.is_true(i <= allowed, ("request %d went %.3f s after the start, when the bucket allows %.2f")
+      :format(i, t - started, allowed))
+  end
+  return sent[#sent] - started
+end
+
+-- Runs `fns` as coroutines whose sleep yields: each pause resumes once the
+-- time has come, by `clock`; `wait(seconds)` passes the time when every
+-- coroutine is paused (a real sleep, or moving a virtual clock).
+local function run_coroutines(fns, clock, wait)
+  local waking = {}
+  for i, fn in ipairs(fns) do waking[i] = { co = coroutine.create(fn), at = clock() } end
+  while #waking > 0 do
+    table.sort(waking, function(a, b) return a.at < b.at end)
+    local first = table.remove(waking, 1)
+    if first.at > clock() then wait(first.at - clock()) end
+    local ok, pause = coroutine.resume(first.co)
+    assert(ok, pause)
+    if coroutine.status(first.co) ~= "dead" then
+      first.at = clock() + pause
+      waking[#waking + 1] = first
+    end
+  end
+end
+
+local function yielding_sleep(seconds) coroutine.yield(seconds) end
+
 describe("rate limiter", function()
   local mock
 
@@ -26,7 +61,8 @@ describe("rate limiter", function()
   describe("options", function()
     it("defaults to the API's documented limits", function()
       assert.are.same({ writes_per_minute = 2000, reads_per_minute = 100000,
-                        write_burst = 400, read_burst = 10000 }, ratelimit.DEFAULTS)
+                        write_burst = 400, read_burst = 10000,
+                        extract_per_minute = 6, extract_burst = 3 }, ratelimit.DEFAULTS)
     end)
 
     it("accepts a partial table and false", function()
@@ -39,7 +75,7 @@ describe("rate limiter", function()
       for _, value in ipairs {
         5, "fast", true,
         { reads_per_minute = 0 }, { writes_per_minute = -1 }, { read_burst = 1.5 },
-        { write_burst = 0 }, { reads_per_second = 10 },
+        { write_burst = 0 }, { reads_per_second = 10 }, { extract_per_minute = 0 }, { extract_burst = 2.5 },
       } do
         assert.has_error(function()
           signals.new{ api_key = helper.API_KEY, base_url = mock.url, rate_limit = value }
@@ -69,6 +105,28 @@ describe("rate limiter", function()
       near(2, slept[1])
     end)
 
+    it("gives template-extract proposals a bucket of their own (6 a minute, burst 3) beside the writes", function()
+      local client, slept = helper.client(mock, { max_retries = 0 })
+      for _ = 1, 5 do client:propose_template_extraction{ signalType = "company" } end
+      assert.are.equal(5, #mock:requests_to("POST", "/v1/signal-templates/extract/propose"))
+      -- three at once, then one every 10 s
+      assert.are.equal(2, #slept)
+      near(10, slept[1])
+      near(10, slept[2])
+      -- the other writes are not held back by it, and take their own tokens
+      assert(client:create_signal{ domain = "acme.com", question = "Hiring?" })
+      assert.are.equal(2, #slept)
+    end)
+
+    it("counts a proposal against the write bucket too", function()
+      local client, slept = helper.client(mock, { max_retries = 0,
+        rate_limit = { writes_per_minute = 60, write_burst = 1 } })
+      assert(client:create_signal{ domain = "acme.com", question = "Hiring?" })
+      client:propose_template_extraction{ signalType = "company" }
+      assert.are.equal(1, #slept)
+      near(1, slept[1])
+    end)
+
     it("counts every attempt, retries included", function()
       mock:fault{ method = "GET", path = "/v1/credits", fault = "status", status = 503,
                   headers = { ["Retry-After"] = "0" } }
@@ -90,6 +148,70 @@ describe("rate limiter", function()
       local total = 0
       for _, s in ipairs(slept) do total = total + s end
       near(0.3, total)
+    end)
+
+    it("never lets a herd through: coroutines waiting together each go at a slot of their own", function()
+      -- 25 calls at once, each in its coroutine, with a sleep that yields
+      -- and real time: 5 at once, then one every 0.1 s.
+      local sent = {}
+      local client = helper.client(mock, { sleep = yielding_sleep,
+        rate_limit = { reads_per_minute = 600, read_burst = 5 },
+        on_request = function() sent[#sent + 1] = socket.gettime() end })
+      local calls = {}
+      for i = 1, 25 do calls[i] = function() assert(client:get_credits()) end end
+      local started = socket.gettime()
+      run_coroutines(calls, socket.gettime, socket.sleep)
+      assert.are.equal(25, #mock:requests())
+      assert.are.equal(25, #sent)
+      local last = within_bucket(sent, 10, 5, started)
+      assert.is_true(last < 2.5, last .. " s")
+    end)
+
+    it("never lets a herd through on the client's own clock, however many wait", function()
+      -- 200 coroutines and a virtual clock (the `clock` option) that only
+      -- their sleeps move: the sends are exactly the bucket's slots.
+      local now = 1e9
+      local sent = {}
+      local client = helper.client(mock, { sleep = yielding_sleep, clock = function() return now end,
+        rate_limit = { reads_per_minute = 600, read_burst = 5 },
+        on_request = function() sent[#sent + 1] = now end })
+      local calls = {}
+      for i = 1, 200 do calls[i] = function() assert(client:get_credits()) end end
+      run_coroutines(calls, function() return now end, function(seconds) now = now + seconds end)
+      assert.are.equal(200, #mock:requests())
+      near(19.5, within_bucket(sent, 10, 5, 1e9))
+    end)
+
+    it("never lets a herd through client:all either", function()
+      local sent = {}
+      local client = helper.client(mock, { sleep = socket.sleep,
+        rate_limit = { reads_per_minute = 600, read_burst = 5 },
+        on_request = function() sent[#sent + 1] = socket.gettime() end })
+      local calls = {}
+      for i = 1, 25 do calls[i] = { "get_credits" } end
+      local started = socket.gettime()
+      local results = client:all(calls, { concurrency = 8 })
+      for i = 1, 25 do assert.is_number(results[i].remainingCredits, tostring(results[i])) end
+      assert.are.equal(25, #mock:requests())
+      local last = within_bucket(sent, 10, 5, started)
+      assert.is_true(last < 2.5, last .. " s")
+    end)
+
+    it("keeps client:all and single calls waiting together within one bucket", function()
+      -- Two client:all and ten single calls, in coroutines, on one client.
+      local now = 1e9
+      local sent = {}
+      local client = helper.client(mock, { sleep = yielding_sleep, clock = function() return now end,
+        rate_limit = { reads_per_minute = 600, read_burst = 3 },
+        on_request = function() sent[#sent + 1] = now end })
+      local batch = {}
+      for i = 1, 10 do batch[i] = { "get_credits" } end
+      local fns = {}
+      for i = 1, 2 do fns[i] = function() client:all(batch, { concurrency = 4 }) end end
+      for i = 3, 12 do fns[i] = function() assert(client:get_credits()) end end
+      run_coroutines(fns, function() return now end, function(seconds) now = now + seconds end)
+      assert.are.equal(30, #mock:requests())
+      near(2.7, within_bucket(sent, 10, 3, 1e9))
     end)
 
     it("is off with rate_limit = false", function()
@@ -153,6 +275,21 @@ describe("rate limiter", function()
       assert.are.same({}, slept)
     end)
 
+    it("forgets a request whose answer a hook raised on: every request sent is answered once", function()
+      mock:config{ rate_limit = { limit = 6, window_s = 30 } }
+      local raise = true
+      local client, slept = helper.client(mock, { on_response = function()
+        if raise then error("hook failed", 0) end
+      end })
+      for _ = 1, 2 do assert.has_error(function() client:get_credits() end, "hook failed") end
+      assert.has_error(function() client:all({ { "get_credits" } }) end, "hook failed")
+      raise = false
+      -- three left in the window, none in flight: they go without a wait
+      for _ = 1, 3 do assert(client:get_credits()) end
+      assert.are.same({}, slept)
+      assert.are.equal(6, #mock:requests())
+    end)
+
     it("takes a 429's retry hint as the end of the window", function()
       mock:config{ rate_limit = { limit = 0, window_s = 30 } }
       local client, slept = helper.client(mock, { max_retries = 1 })
@@ -161,6 +298,20 @@ describe("rate limiter", function()
       -- the retry waited the hint once; the limiter added no second wait
       assert.are.equal(1, #slept)
       assert.are.equal(err.retry_after, slept[1])
+    end)
+  end)
+
+  describe("the client's clock", function()
+    it("counts a Retry-After date on the client's clock", function()
+      local date = os.time() + 3600
+      mock:fault{ method = "GET", path = "/v1/credits", fault = "status", status = 503,
+                  headers = { ["Retry-After"] = os.date("!%a, %d %b %Y %H:%M:%S GMT", date) } }
+      local now = date - 5
+      local slept = {}
+      local client = helper.client(mock, { clock = function() return now end,
+        sleep = function(seconds) slept[#slept + 1] = seconds; now = now + seconds end })
+      assert(client:get_credits())
+      assert.are.same({ 5 }, slept)
     end)
   end)
 end)

@@ -11,8 +11,9 @@
 local core = require("signals.core")
 local request = require("signals.request")
 local validate = require("signals.validate")
+local errors = require("signals.errors")
 
-local type, pairs, error, pcall, setmetatable = type, pairs, error, pcall, setmetatable
+local type, pairs, next, error, pcall, setmetatable = type, pairs, next, error, pcall, setmetatable
 local create, resume, status, yield = coroutine.create, coroutine.resume, coroutine.status, coroutine.yield
 local min, max, huge = math.min, math.max, math.huge
 local remove = table.remove
@@ -29,9 +30,12 @@ local IDLE_POLL = 60
 -- What a job yields: a call to make, or a pause.
 local CALL, SLEEP = {}, {}
 
+-- What ends the calls of a client closed meanwhile (request.start says the
+-- same to a call made after the close).
+local CLOSED = "the client is closed"
+
 local function invalid(message, field)
-  return core.error{ kind = "invalid_request", message = message,
-                     fields = { { field = field, message = message } } }
+  return errors.invalid(message, { { field = field, message = message } })
 end
 
 -- The options of all / wait_all proper; the rest (wait_all) are for each job.
@@ -40,9 +44,7 @@ local function own_options(opts)
   if type(opts) ~= "table" then return nil, invalid("'opts' must be a table", "opts") end
   local own = { concurrency = opts.concurrency, on_progress = opts.on_progress }
   local problems = validate.settings(OPTIONS, own, "opts")
-  if #problems > 0 then
-    return nil, core.error{ kind = "invalid_request", message = validate.message(problems), fields = problems }
-  end
+  if #problems > 0 then return nil, errors.refused(problems) end
   return own
 end
 
@@ -150,7 +152,7 @@ local function run(client, operations, tasks, own)
   -- held-back call may go, if any.
   local function dispatch()
     local i, earliest = 1, nil
-    while i <= #ready and in_flight < limit do
+    while i <= #ready and in_flight < limit and not client.closed do
       local job = ready[i]
       local at = now()
       local wait = request.admission(job.call, at)
@@ -159,7 +161,7 @@ local function run(client, operations, tasks, own)
         i = i + 1
       else
         remove(ready, i)
-        local ok, key, problem = pcall(transport.submit, request.outgoing(job.call, now()))
+        local ok, key, problem = pcall(transport.submit, request.outgoing(job.call))
         if ok and key ~= nil then
           flying[key], in_flight = job, in_flight + 1
         else
@@ -195,8 +197,39 @@ local function run(client, operations, tasks, own)
     end
   end
 
+  -- A job's call ends without an answer; the job goes on with that error.
+  local function give_up(job, message)
+    local err = request.abandon(job.call, now(), message)
+    job.call = nil
+    advance(job, nil, err)
+  end
+
+  -- client:close() from a hook or on_progress: what is in flight is
+  -- cancelled (the transport may be closed already and answer nothing
+  -- more), and every call waiting or in flight ends with the error a call
+  -- on a closed client gets, at once. The jobs' later calls are refused
+  -- by request.start, so the entries not started yet end the same way.
+  local function end_closed()
+    while true do
+      local key, job = next(flying)
+      if key ~= nil then
+        flying[key], in_flight = nil, in_flight - 1
+        pcall(transport.cancel, key)
+        give_up(job, CLOSED)
+      elseif #ready > 0 then
+        give_up(remove(ready, 1), CLOSED)
+      elseif #sleeping > 0 then
+        job = remove(sleeping, 1)
+        if job.call then give_up(job, CLOSED) else advance(job) end
+      else
+        return
+      end
+    end
+  end
+
   local function loop()
     while finished < total do
+      if client.closed then end_closed() end
       wake_due()
       local due = fill()
       for _, job in pairs(sleeping) do due = min(due or huge, job.wake) end
@@ -220,7 +253,7 @@ local function run(client, operations, tasks, own)
     -- A hook or on_progress raised: abandon what is in flight, then raise.
     for key, job in pairs(flying) do
       pcall(transport.cancel, key)
-      request.abandon(job.call, now())
+      request.abandon(job.call, now(), "abandoned")
     end
     error(problem, 0)
   end

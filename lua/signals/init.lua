@@ -17,12 +17,13 @@ local concurrency = require("signals.concurrency")
 local engine = require("signals.engine")
 local ratelimit = require("signals.ratelimit")
 local webhook = require("signals.webhook")
+local url = require("signals.url")
 
-local type, pairs, ipairs, tostring, tonumber, error, require, setmetatable, rawget, pcall =
-  type, pairs, ipairs, tostring, tonumber, error, require, setmetatable, rawget, pcall
-local format, gsub, find, match, lower = string.format, string.gsub, string.find, string.match,
-  string.lower
+local type, pairs, ipairs, tostring, error, require, setmetatable, rawget, pcall =
+  type, pairs, ipairs, tostring, error, require, setmetatable, rawget, pcall
+local format, gsub, find = string.format, string.gsub, string.find
 local getenv, execute = os.getenv, os.execute
+local ceil = math.ceil
 
 local signals = {}
 
@@ -168,6 +169,7 @@ local DEFAULTS = {
   max_retries = 2, retry_base_delay = 0.5, retry_max_delay = 8, max_retry_after = 60,
   max_response_bytes = 32 * 1024 * 1024,
   sync_wait = 120, rate_limit_floor = 5,
+  clock = core.now,
   user_agent = "signals-lua/" .. signals.VERSION .. " (" .. _VERSION .. ")",
 }
 
@@ -180,18 +182,22 @@ local CLIENT_OPTIONS = {
   ca_file = "string", ca_path = "string", proxy = "string", user_agent = "string",
   transport = "transport",
   on_request = "function", on_response = "function", on_retry = "function",
-  sleep = "function", allow_insecure_http = "boolean",
+  sleep = "function", clock = "function", allow_insecure_http = "boolean",
   rate_limit = "any", -- nil, false or a table: ratelimit.problems checks it
 }
 
 -- The default `sleep`: it blocks the caller, except in OpenResty where
--- ngx.sleep yields to the event loop.
+-- ngx.sleep yields to the event loop. ngx.sleep counts whole milliseconds,
+-- cut down: a wait is rounded up to the next one, so that it never ends
+-- early, and never asks for 0 ms (which Debian's module logs as a warning
+-- each time: "ngx.sleep(0) called without delayed events patch").
 local blocking_sleep
 local function default_sleep(seconds)
   if not blocking_sleep then
     local ngx = rawget(_G, "ngx")
     if ngx and ngx.sleep then
-      blocking_sleep = ngx.sleep
+      local sleep = ngx.sleep
+      blocking_sleep = function(s) sleep(ceil(s * 1000) / 1000) end
     else
       local has_socket, socket = pcall(require, "socket")
       blocking_sleep = has_socket and socket.sleep
@@ -213,20 +219,6 @@ end
 local function env(name)
   local value = getenv(name)
   return value ~= "" and value or nil
-end
-
--- Plain http carries the key in clear text, which is safe only on this
--- machine: 127.0.0.0/8, ::1 or localhost. An authority that could be read
--- two ways (several @, odd characters) is not taken for loopback.
-local function is_loopback_http(base_url)
-  local authority = match(base_url, "^[Hh][Tt][Tt][Pp]://([^/]*)")
-  if not authority then return false end
-  local host = lower(match(authority, "^[%w%-%._~%%!$&'()*+,;=:]*@(.*)$") or authority)
-  host = match(host, "^(%[[%x:]+%])$") or match(host, "^(%[[%x:]+%]):%d*$")
-    or match(host, "^([%w%.%-]+)$") or match(host, "^([%w%.%-]+):%d*$")
-  if host == "localhost" or host == "[::1]" then return true end
-  local a, b, c = match(host or "", "^127%.(%d+)%.(%d+)%.(%d+)$")
-  return a ~= nil and tonumber(a) < 256 and tonumber(b) < 256 and tonumber(c) < 256
 end
 
 --- A client, made by @{new}: every operation of the API is a method named
@@ -274,7 +266,9 @@ end
 -- @return an iterator giving each @{Page}
 -- @raise an unknown or non-list operation, or params that are not a table;
 --   while iterating, the @{Error} of a page that failed after retries, so that
---   a failure is never mistaken for the end of the list
+--   a failure is never mistaken for the end of the list, or an @{Error} of
+--   kind `"decode"` when the server makes no progress (a page repeating the
+--   one before, another offset than the one asked for)
 function Client:pages(name, params, opts)
   return paging.pages(self, list_operation(name, params), params, opts)
 end
@@ -447,8 +441,9 @@ end
 -- @field user_agent the User-Agent header (default `signals-lua/<version> (<Lua version>)`)
 -- @field rate_limit the client-side limiter: a table of `writes_per_minute`
 --   (default 2000), `reads_per_minute` (100000), `write_burst` (400),
---   `read_burst` (10000), or `false` for none; it also follows the server's
---   `X-Ratelimit-*` headers
+--   `read_burst` (10000), `extract_per_minute` (6) and `extract_burst` (3)
+--   (template-extract proposals, which also take a write token), or `false`
+--   for none; it also follows the server's `X-Ratelimit-*` headers
 -- @field transport a table with `request(req)` returning `res` or `nil, err`
 --   (`req = { method, url, headers, body, timeout, connect_timeout }`,
 --   `res = { status, headers (lower-case names), body }`); default:
@@ -459,8 +454,13 @@ end
 --   status, headers, body }` for each response
 -- @field on_retry hook called with `{ operation, attempt, delay, error,
 --   method, url }` before each retry's wait (`error`: the fields of the @{Error})
--- @field sleep `function(seconds)` used between retries and polls (default:
---   blocking; `ngx.sleep` in OpenResty)
+-- @field sleep `function(seconds)` used between retries and polls, and for
+--   the rate limiter's waits (default: blocking; `ngx.sleep` in OpenResty)
+-- @field clock `function()` returning Unix time in seconds (fractions
+--   allowed): the one clock of the rate limiter (X-Ratelimit-Reset is Unix
+--   time), `wait`'s timeout, @{Client:all}'s waits and Retry-After dates
+--   (default: the system's wall clock). Pair it with a `sleep` that does
+--   not really wait, e.g. in tests: a clock that such a sleep moves forward
 -- @table options
 
 --- Makes a client. The `Authorization` header is redacted in everything a
@@ -487,7 +487,7 @@ function signals.new(opts)
     error(format("signals.new: 'base_url' must be an http(s) URL without query or fragment, got '%s'",
       base_url), 2)
   end
-  if find(base_url, "^[Hh][Tt][Tt][Pp]:") and not opts.allow_insecure_http and not is_loopback_http(base_url) then
+  if find(base_url, "^[Hh][Tt][Tt][Pp]:") and not opts.allow_insecure_http and not url.is_loopback_http(base_url) then
     error("signals.new: 'base_url' is plain http to a host other than loopback, which would send "
       .. "the API key in clear text; use https, or pass allow_insecure_http = true", 2)
   end
@@ -499,7 +499,7 @@ function signals.new(opts)
     max_response_bytes = options.max_response_bytes,
   }
   return setmetatable({ options = options, transport = transport, owns_transport = opts.transport == nil,
-                        closed = false, skew = 0, limiter = ratelimit.new(opts.rate_limit, core.now(), options.max_retry_after) },
+                        closed = false, limiter = ratelimit.new(opts.rate_limit, options.max_retry_after) },
                       Client)
 end
 

@@ -4,10 +4,11 @@
 -- retryable = true.
 local core = require("signals.core")
 local validate = require("signals.validate")
+local errors = require("signals.errors")
 local retry = require("signals.retry")
 
-local type, pcall, require, rawget = type, pcall, require, rawget
-local max, min = math.max, math.min
+local type = type
+local min = math.min
 local format = string.format
 
 local lifecycle = {}
@@ -22,20 +23,7 @@ local WAIT_OPTIONS = { timeout = "duration", interval = "positive", contact = "b
 local RUN_OPTIONS = { wait = "any", timeout = "duration", interval = "positive",
   max_attempts = "positive_integer", headers = "any", max_retries = "any", extra = "any" }
 
--- Seconds, with sub-second precision where the host offers it.
-local now = (function()
-  local ngx = rawget(_G, "ngx")
-  if ngx and ngx.now then
-    return function() ngx.update_time(); return ngx.now() end
-  end
-  local has_socket, socket = pcall(require, "socket")
-  if has_socket and socket.gettime then return socket.gettime end
-  return os.time
-end)()
-
-local function invalid_options(problems)
-  return core.error{ kind = "invalid_request", message = validate.message(problems), fields = problems }
-end
+local invalid_options = errors.refused
 
 -- A signal by id whatever its kind, as Saber's CLI looks one up (API-NOTES
 -- §16a): the company endpoint, then on 404 the contact one. Also says
@@ -75,13 +63,14 @@ function lifecycle.wait(client, target, opts)
   local call_opts = { headers = opts.headers, max_retries = opts.max_retries }
   local timeout = opts.timeout or DEFAULT_TIMEOUT
   local interval = opts.interval or DEFAULT_INTERVAL
-  -- Time passes in real seconds or in the client's sleeps (a recording sleep
-  -- in tests does not block): whichever says more has passed.
-  local started, slept = now(), 0
+  -- The client's clock: a sleep that does not really wait (in tests) comes
+  -- with a clock it moves forward.
+  local clock = client.options.clock
+  local started = clock()
   while true do
     if last then
       if last.status ~= "processing" then return last end
-      local elapsed = max(slept, now() - started)
+      local elapsed = clock() - started
       if elapsed >= timeout then
         return nil, core.error{ kind = "timeout", signal = last, retryable = true,
           message = format("signal %s still processing after %g s", id, timeout),
@@ -89,7 +78,6 @@ function lifecycle.wait(client, target, opts)
       end
       local delay = min(interval, timeout - elapsed)
       client.options.sleep(delay)
-      slept = slept + delay
     end
     local fresh, err
     if contact == nil then

@@ -410,7 +410,9 @@ return {
     } },
   -- signalTemplateExtraction: in Saber's CLI, not in the OpenAPI registry
   -- (API-NOTES §8.7, §8.8); the operation ids are ours.
-  { name = "propose_template_extraction", id = "proposeTemplateExtraction", method = "POST", path = "/v1/signal-templates/extract/propose", result = "object",
+  -- A proposal runs a language model: the API gives it a bucket of its own
+  -- (`rate_limit`, a bucket of ratelimit.lua) besides the write bucket.
+  { name = "propose_template_extraction", id = "proposeTemplateExtraction", method = "POST", path = "/v1/signal-templates/extract/propose", result = "object", rate_limit = "extract",
     fields = {
       { name = "signalType", location = "body", type = "string", required = true },
       { name = "maxCandidates", location = "body", type = "number", integer = true, min = 1 },

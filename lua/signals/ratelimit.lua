@@ -3,7 +3,8 @@
 -- §13), and the server's own count, read from X-Ratelimit-Remaining and
 -- X-Ratelimit-Reset, so that requests are held back before the server
 -- would answer 429. request.lua asks it before each exchange (redirects and
--- retries included) and tells it each answer.
+-- retries included), tells it when the exchange is sent and tells it the
+-- answer (or that none will come) exactly once.
 local validate = require("signals.validate")
 
 local type, pairs, tonumber, setmetatable = type, pairs, tonumber, setmetatable
@@ -12,10 +13,12 @@ local min, max, huge = math.min, math.max, math.huge
 local ratelimit = {}
 
 ratelimit.DEFAULTS = { writes_per_minute = 2000, reads_per_minute = 100000,
-                       write_burst = 400, read_burst = 10000 }
+                       write_burst = 400, read_burst = 10000,
+                       extract_per_minute = 6, extract_burst = 3 }
 
 local SETTINGS = { writes_per_minute = "positive", reads_per_minute = "positive",
-                   write_burst = "positive_integer", read_burst = "positive_integer" }
+                   write_burst = "positive_integer", read_burst = "positive_integer",
+                   extract_per_minute = "positive", extract_burst = "positive_integer" }
 
 -- API.md §13: POST, PUT, DELETE are writes; GET, HEAD, OPTIONS reads. PATCH
 -- changes data too.
@@ -31,87 +34,128 @@ function ratelimit.problems(settings)
   return validate.settings(SETTINGS, settings, "rate_limit")
 end
 
+-- The buckets live in a store behind one primitive, so that their state
+-- can move to a store that processes share (an nginx shared dict, Redis)
+-- without changing the limiter:
+--
+--   store.reserve(key, rate, burst, now) -> wait
+--
+-- takes one token from the bucket `key`, which lets `rate` requests per
+-- second through on average and `burst` at once, for a request asked for at
+-- `now` (seconds, on a clock every user of the store shares), and returns
+-- the seconds from `now` until that token is due (0: at once). It never
+-- refuses: a token may be reserved before it exists, each reservation
+-- getting the next free slot, 1/rate after the one before, so that
+-- requests waiting together get slots of their own, never more than
+-- burst + rate * t of them in any t seconds. The caller sends at its slot
+-- (not before) without asking again; a token reserved and not used is lost
+-- (the limiter errs on the side of sending less). The state is one number per bucket, its
+-- theoretical arrival time (GCRA): when the bucket will be full again,
+-- none meaning full now. One atomic step (a Lua script in Redis, a lock
+-- around a shared dict's get and set):
+--
+--   tat        = max(state[key] or now, now)
+--   state[key] = tat + 1 / rate
+--   wait       = max(0, tat + 1 / rate - burst / rate - now)
+--
+-- A state that `now` has passed only says "full": a store may let it
+-- expire at that time.
+local function local_store()
+  local state = {}
+  return {
+    reserve = function(key, rate, burst, now)
+      local tat = max(state[key] or now, now) + 1 / rate
+      state[key] = tat
+      return max(0, tat - burst / rate - now)
+    end,
+  }
+end
+
 local Limiter = {}
 Limiter.__index = Limiter
 
--- One class of requests: the bucket (tokens refill at `rate` per second up
--- to `burst`; taking one below zero reserves a future token), the requests
--- sent and not yet answered, and the server's last word on its window.
-local function bucket(per_minute, burst, now)
-  return { rate = per_minute / 60, burst = burst, tokens = burst, stamp = now, in_flight = 0,
-           remaining = nil, reset = nil }
-end
-
-local function refill(b, now)
-  if now > b.stamp then
-    b.tokens = min(b.burst, b.tokens + (now - b.stamp) * b.rate)
-    b.stamp = now
-  end
-  -- The server's window is over: what it said no longer holds.
-  if b.reset and now >= b.reset then b.remaining, b.reset = nil, nil end
+-- One class of requests: its bucket's key and size, the requests sent and
+-- not yet answered, and the server's last word on its window.
+local function class(key, per_minute, burst)
+  return { key = key, rate = per_minute / 60, burst = burst, in_flight = 0, remaining = nil, reset = nil }
 end
 
 -- A limiter, or nil for `rate_limit = false`. The settings are checked
 -- (ratelimit.problems). A server reset further away than `max_wait`
 -- seconds is not waited for: the request goes, and the retry policy deals
 -- with the 429 (it does not wait that long either: max_retry_after).
-function ratelimit.new(settings, now, max_wait)
+function ratelimit.new(settings, max_wait)
   if settings == false then return nil end
   local s = {}
   for name, value in pairs(ratelimit.DEFAULTS) do s[name] = value end
   for name, value in pairs(settings or {}) do s[name] = value end
-  return setmetatable({ write = bucket(s.writes_per_minute, s.write_burst, now),
-                        read = bucket(s.reads_per_minute, s.read_burst, now), max_wait = max_wait },
+  return setmetatable({ store = local_store(), max_wait = max_wait,
+                        write = class("write", s.writes_per_minute, s.write_burst),
+                        read = class("read", s.reads_per_minute, s.read_burst),
+                        extract = class("extract", s.extract_per_minute, s.extract_burst) },
                       Limiter)
 end
 
-function Limiter:bucket(method)
+-- The class of a request with `method` of the operation `op`: reads and
+-- writes, and for an operation with a bucket of its own (`op.rate_limit`,
+-- API-NOTES §13: template-extract proposals), that bucket, which also
+-- takes a write token (the API counts it in both).
+function Limiter:class(method, op)
+  local own = method == op.method and op.rate_limit
+  if own then return self[own], self.write end
   return WRITES[method] and self.write or self.read
 end
 
--- Seconds until a request with `method` may go (0: now). The server's
--- remaining count holds for every request in flight too: they may not have
--- reached it when it answered. When it is spent, nothing goes before the
--- window resets; an answer arriving meanwhile may lift that (the caller
--- asks again after each answer).
-function Limiter:delay(method, now)
-  local b = self:bucket(method)
-  refill(b, now)
-  local wait = b.tokens >= 1 and 0 or (1 - b.tokens) / b.rate
-  if b.remaining and b.remaining - b.in_flight <= 0 and b.reset - now <= self.max_wait then
-    wait = max(wait, b.reset - now)
-  end
+-- Reserves the tokens of one request of class `c` (and `also`) asked for
+-- at `now`: the seconds until it may go by the buckets (0: now).
+function Limiter:reserve(c, also, now)
+  local wait = self.store.reserve(c.key, c.rate, c.burst, now)
+  if also then wait = max(wait, self.store.reserve(also.key, also.rate, also.burst, now)) end
   return wait
 end
 
-function Limiter:sent(method, now)
-  local b = self:bucket(method)
-  refill(b, now)
-  b.tokens = b.tokens - 1
-  b.in_flight = b.in_flight + 1
+local function forget_past_window(c, now)
+  if c.reset and now >= c.reset then c.remaining, c.reset = nil, nil end
 end
 
--- `headers` (lower-case names) of the answer, or nil when none came. Answers
--- arrive out of order: within one window the lowest count is the truest,
--- and an answer from an earlier window says nothing about the current one.
--- X-Ratelimit-Reset is Unix seconds (API.md §13); a reset already past
--- carries no limit. `retry_after`: the seconds a 429 asked to wait, which
--- may end the window sooner than the reset's whole seconds say.
-function Limiter:answered(method, headers, now, retry_after)
-  local b = self:bucket(method)
-  b.in_flight = max(0, b.in_flight - 1)
-  refill(b, now)
+-- Seconds the server's count wants to pass before a request of class `c`
+-- goes (0: now). Its remaining count holds for every request in flight
+-- too: they may not have reached it when it answered. When it is spent,
+-- nothing goes before the window resets; an answer arriving meanwhile may
+-- lift that, so the caller asks again once the wait is over.
+function Limiter:window_wait(c, now)
+  forget_past_window(c, now)
+  if c.remaining and c.remaining - c.in_flight <= 0 and c.reset - now <= self.max_wait then
+    return c.reset - now
+  end
+  return 0
+end
+
+function Limiter:sent(c)
+  c.in_flight = c.in_flight + 1
+end
+
+-- A request of class `c` is over: `headers` (lower-case names) of its
+-- answer, or nil when none came or none will. Answers arrive out of order:
+-- within one window the lowest count is the truest, and an answer from an
+-- earlier window says nothing about the current one. X-Ratelimit-Reset is
+-- Unix seconds (API.md §13); a reset already past carries no limit.
+-- `retry_after`: the seconds a 429 asked to wait, which may end the window
+-- sooner than the reset's whole seconds say.
+function Limiter:answered(c, headers, now, retry_after)
+  c.in_flight = max(0, c.in_flight - 1)
+  forget_past_window(c, now)
   local remaining = headers and tonumber(headers["x-ratelimit-remaining"])
   local reset = headers and tonumber(headers["x-ratelimit-reset"])
   if remaining and reset and reset > now then
-    if b.reset == nil or reset > b.reset then
-      b.remaining, b.reset = remaining, reset
-    elseif reset == b.reset then
-      b.remaining = min(b.remaining, remaining)
+    if c.reset == nil or reset > c.reset then
+      c.remaining, c.reset = remaining, reset
+    elseif reset == c.reset then
+      c.remaining = min(c.remaining, remaining)
     end
   end
   if retry_after then
-    b.remaining, b.reset = 0, min(b.reset or huge, now + retry_after)
+    c.remaining, c.reset = 0, min(c.reset or huge, now + retry_after)
   end
 end
 

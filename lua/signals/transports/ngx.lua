@@ -14,20 +14,19 @@
 -- always verified), and the keep-alive pool (`lua_socket_pool_size`).
 -- @module signals.transports.ngx
 local ngx = rawget(_G, "ngx")  -- nil outside nginx: transport.new says so
+local urls = require("signals.url")
 
 local type, pairs, next, tostring, tonumber, setmetatable, error, pcall, require =
   type, pairs, next, tostring, tonumber, setmetatable, error, pcall, require
 local concat, remove = table.concat, table.remove
 local running = coroutine.running
 local ceil, min = math.ceil, math.min
-local byte, find, format, lower, match = string.byte, string.find, string.format,
-  string.lower, string.match
+local find, format, lower, match = string.find, string.format, string.lower, string.match
 
 local transport = {}
 
 local METHODS = { GET = true, POST = true, PUT = true, PATCH = true, DELETE = true }
 local BODY_METHODS = { POST = true, PUT = true, PATCH = true, DELETE = true }
-local DEFAULT_PORTS = { http = 80, https = 443 }
 local DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 local MAX_HEADER_BYTES = 256 * 1024
 -- "No limit" for cosocket timeouts, whose 0 means nginx.conf's default.
@@ -78,27 +77,6 @@ local function check(req)
   end
 end
 
--- scheme, host (brackets kept for IPv6), port, and the request target.
-local function parse_url(url)
-  local scheme, authority, target = match(url, "^(%a[%w+.-]*)://([^/?#]*)([^#]*)")
-  if not scheme then return nil, "URL_MALFORMAT", "malformed URL" end
-  scheme = lower(scheme)
-  if not DEFAULT_PORTS[scheme] then
-    return nil, "UNSUPPORTED_PROTOCOL", format("unsupported protocol '%s'", scheme)
-  end
-  if find(authority, "@", 1, true) then
-    return nil, "URL_MALFORMAT", "credentials in the URL are not supported"
-  end
-  local host, port = match(authority, "^(%[[%x:.]+%]):?(%d*)$")
-  if not host then host, port = match(authority, "^([^:]+):?(%d*)$") end
-  if not host then return nil, "URL_MALFORMAT", "no host in the URL" end
-  port = tonumber(port) or DEFAULT_PORTS[scheme]
-  if port < 1 or port > 65535 then return nil, "URL_MALFORMAT", "port out of range" end
-  if target == "" then target = "/" elseif byte(target) == 63 then target = "/" .. target end
-  return { scheme = scheme, host = host, port = port, target = target,
-           authority = authority }
-end
-
 local function request_head(req, url)
   local lines = { format("%s %s HTTP/1.1", req.method, url.target), "Host: " .. url.authority }
   for name, value in pairs(req.headers or {}) do
@@ -118,7 +96,7 @@ end
 
 -- One request and its answer on one connection. It keeps the deadline and,
 -- for the error report and the retry on a stale pooled connection, what
--- happened so far (connected, reused, bytes received).
+-- happened so far (connected, reused, stale, bytes received).
 local Exchange = {}
 Exchange.__index = Exchange
 
@@ -156,9 +134,10 @@ function Exchange:receive(pattern)
   if not self:arm() then return nil, self:timeout_error() end
   local data, problem = self.sock:receive(pattern)
   if not data then
-    -- A connection that fails before any byte of the answer is, when it
-    -- came from the pool, one the server dropped while it idled.
-    self.stale = problem ~= "timeout" and self.received == 0
+    -- Once the whole request is sent, a connection that fails is never
+    -- taken for a stale one, even from the pool and before any byte of
+    -- the answer: the server may have read the request and processed it
+    -- (then reset), so only the retry policy may send it again.
     return nil, self:io_error(problem == "closed" and "connection closed by the server"
       or problem, self.received == 0 and "RECV_ERROR" or "PARTIAL_FILE")
   end
@@ -205,6 +184,9 @@ function Exchange:send(data)
   if not self:arm() then return nil, self:timeout_error() end
   local ok, problem = self.sock:send(data)
   if not ok then
+    -- Not all of the request went out: the server cannot have processed it.
+    -- (nginx itself drops a pooled connection that the server closed while
+    -- it idled, so this is the rare race with that close.)
     self.stale = true
     return nil, self:io_error(problem, "SEND_ERROR")
   end
@@ -402,11 +384,13 @@ local function light_threads(prepare, send)
   end
 
   -- The next request that ended, or nil when none did within `timeout` s
-  -- (at once when none is in flight).
+  -- (at once when none is in flight). The semaphore counts whole
+  -- milliseconds, cut down: rounded up, a wait never ends before its time
+  -- (to be polled again, at once, for what is left).
   local function poll(timeout)
     local s = state()
     if #s.done == 0 and next(s.threads) == nil then return nil end
-    if not s.ended:wait(timeout) then return nil end
+    if not s.ended:wait(ceil(timeout * 1000) / 1000) then return nil end
     local ended = remove(s.done, 1)
     return ended.key, ended.res, ended.err
   end
@@ -456,7 +440,7 @@ function transport.new(options)
     if refusal then return nil, refusal end
     local problem = check(req)
     if problem then return nil, refused(problem) end
-    local url, code, message = parse_url(req.url)
+    local url, code, message = urls.target(req.url)
     if not url then
       local err = refused(message)
       err.code = code
@@ -468,9 +452,9 @@ function transport.new(options)
   local function send(req, url)
     local deadline = req.timeout and req.timeout > 0 and now() + req.timeout or nil
     local res, err, stale
-    -- A pooled connection the server had closed processed nothing,
-    -- whatever the method: the next one is tried, then a new one. Each
-    -- stale connection leaves the pool, so this ends.
+    -- A pooled connection that could not take the whole request processed
+    -- nothing, whatever the method: the next one is tried, then a new one.
+    -- Each stale connection leaves the pool, so this ends.
     repeat
       res, err, stale = exchange(req, url, max_body, deadline)
     until not stale
