@@ -16,6 +16,7 @@
 -- are called in the middle of step, where nothing may step again.
 local core = require("signals.core")
 local request = require("signals.request")
+local errors = require("signals.errors")
 
 local type, pairs, ipairs, error, pcall, setmetatable, tostring, rawget =
   type, pairs, ipairs, error, pcall, setmetatable, tostring, rawget
@@ -24,6 +25,7 @@ local create, resume, status, yield, running =
 local min, max, huge = math.min, math.max, math.huge
 local sort, remove = table.sort, table.remove
 local format = string.format
+local real_now = core.now
 
 local engine = {}
 
@@ -34,7 +36,10 @@ local IDLE_POLL = 60
 -- What a job yields: a call to make, or a pause.
 local CALL, SLEEP = {}, {}
 
-local UNSAFE_METHODS = { POST = true, PATCH = true }
+-- What ends a call cancelled, or one of a closed client (request.start
+-- says the same to a call made after the close).
+local CANCELLED = "the call was cancelled"
+local CLOSED = "the client is closed"
 
 -- The methods besides the operations that client:start takes.
 local HELPERS = { run_signal = true, run_contact_signal = true, wait = true, get_any_signal = true }
@@ -100,7 +105,7 @@ local function new_engine(client, operations)
     -- true while step runs hooks: no step may start then
     busy = false,
     -- the group of client:start's calls: no limit of its own
-    loose = { limit = huge, in_flight = 0, waiting = 0 },
+    loose = { limit = huge, in_flight = 0, waiting = 0, undelivered = 0 },
   }, Engine)
 end
 
@@ -139,13 +144,14 @@ end
 -- "flying" (sent: self.flying[job.key]), "answering" (its answer is being
 -- taken: on_response, on_retry run), "sleeping" (in self.sleeping until
 -- job.wake), "running" (its coroutine runs), "done". Lists may keep jobs
--- that were cancelled meanwhile: they are skipped by state.
+-- that left them meanwhile (cancelled, closed): they are skipped by state.
 
 function Engine:finish(job, value, err)
   job.state, job.value, job.err = "done", value, err
   job.call, job.co = nil, nil
   self.open[job] = nil
   self.count = self.count - 1
+  job.group.undelivered = job.group.undelivered + 1
   self.last = self.last + 1
   self.notices[self.last] = job
 end
@@ -185,25 +191,10 @@ function Engine:advance(job, ...)
   end
 end
 
--- The error of a call that ended before its answer: cancelled, or its
--- client closed. A POST or PATCH already sent may have been processed.
-local function ended_early(job, code, message)
-  local call = job.call
-  return core.error{ kind = "network", code = code, message = message, retryable = false,
-    maybe_processed = job.wrote == true,
-    method = call and call.op.method, path = call and call.path }
-end
-
--- Ends a job that is not done, whatever it waits for, with `err`. A job
--- inside one of its hooks ends when the hook returns (the caller of the
--- hook looks at job.ending).
-function Engine:stop(job, err)
+-- Takes a job out of what it waits in (the ready list, the transport);
+-- false when it is in none, i.e. inside one of its hooks, or done.
+function Engine:detach(job)
   local state = job.state
-  if state == "done" then return false end
-  if state == "sending" or state == "answering" then
-    job.ending = job.ending or err
-    return true
-  end
   if state == "ready" then
     job.group.waiting = job.group.waiting - 1
   elseif state == "flying" then
@@ -211,20 +202,37 @@ function Engine:stop(job, err)
     self.flying[key], job.key = nil, nil
     self.in_flight, job.group.in_flight = self.in_flight - 1, job.group.in_flight - 1
     pcall(self.transport.cancel, key)
-    request.abandon(job.call, self:now())
+  elseif state ~= "sleeping" then
+    return false
   end
-  self:finish(job, nil, err)
+  job.state = "running"
   return true
 end
 
--- After a hook of `job` returned: ends it if it was stopped meanwhile.
--- `sent`: its request was counted by the limiter and no answer will come.
-function Engine:stopped(job, sent)
-  local err = job.ending
-  if not err then return false end
+-- The job's call ends without its answer, with the error a call made now
+-- would get: the job goes on with it (its later calls are refused too).
+function Engine:give_up(job, message)
+  local err = request.abandon(job.call, self:now(), message)
+  job.call = nil
+  self:advance(job, nil, err)
+end
+
+-- Ends a job with the error of a cancelled call.
+function Engine:cancelled(job)
   job.ending = nil
-  if sent then request.abandon(job.call, self:now()) end
+  local err = job.call and request.abandon(job.call, self:now(), CANCELLED) or errors.invalid(CANCELLED)
   self:finish(job, nil, err)
+end
+
+-- Ends a job that is not done. One inside its own hook ends when the hook
+-- returns (the engine looks at job.ending then).
+function Engine:cancel(job)
+  if job.state == "done" then return false end
+  if self:detach(job) then
+    self:cancelled(job)
+  else
+    job.ending = true
+  end
   return true
 end
 
@@ -232,11 +240,8 @@ end
 function Engine:answer(job, res, problem)
   job.state = "answering"
   local ok, step, outcome = pcall(request.incoming, job.call, res, problem, self:now())
-  if not ok then
-    job.call = nil
-    return self:raised(job, step)
-  end
-  if self:stopped(job, false) then return end
+  if not ok then return self:raised(job, step) end
+  if job.ending then return self:cancelled(job) end
   if step == "send" then
     self:enqueue(job)
   elseif step == "retry" then
@@ -251,13 +256,12 @@ function Engine:send(job)
   local group = job.group
   group.waiting = group.waiting - 1
   job.state = "sending"
-  local ok, req = pcall(request.outgoing, job.call, self:now())
-  if not ok then
-    job.call = nil
-    return self:raised(job, req)
-  end
-  if self:stopped(job, true) then return end
-  if UNSAFE_METHODS[req.method] then job.wrote = true end
+  local ok, req = pcall(request.outgoing, job.call)
+  if not ok then return self:raised(job, req) end
+  job.state = "running"
+  if job.ending then return self:cancelled(job) end
+  -- on_request closed the client: the call goes no further.
+  if self.client.closed then return self:give_up(job, CLOSED) end
   local submitted, key, problem = pcall(self.transport.submit, req)
   if submitted and key ~= nil then
     job.state, job.key = "flying", key
@@ -270,7 +274,8 @@ function Engine:send(job)
 end
 
 -- Sends what the limits let go, in order; returns the earliest time a call
--- held back by the rate limiter may go, if any.
+-- held back by the rate limiter may go, if any. A call held back by its
+-- group's limit is not shown to the limiter (that would reserve its slot).
 function Engine:dispatch()
   local queue, kept, earliest = self.ready, {}, nil
   self.ready = {}
@@ -297,8 +302,10 @@ function Engine:dispatch()
   return earliest
 end
 
--- Starts the jobs of groups with room for them (none while one of the
--- group's calls waits to send: the calls started stay few), and sends.
+-- Starts the jobs of groups with room for them, and sends. None starts
+-- while one of the group's calls waits to send (the calls started stay
+-- few) or the callback of one that ended is still to come (on_progress
+-- sees each result before the next entry starts).
 function Engine:fill()
   local earliest
   repeat
@@ -306,7 +313,7 @@ function Engine:fill()
     for i = #self.feeding, 1, -1 do
       local group = self.feeding[i]
       local more = not group.dead
-      while more and group.waiting == 0 and group.in_flight < group.limit do
+      while more and group.waiting == 0 and group.undelivered == 0 and group.in_flight < group.limit do
         more = group.more()
         started = started or more
       end
@@ -344,7 +351,7 @@ function Engine:landed(key, res, problem)
 end
 
 -- What is ready now: pauses over, calls sent, answers taken; whether
--- anything moved. `due` is set to the earliest time something waits for.
+-- anything moved. self.due is then the earliest time something waits for.
 function Engine:round()
   local moved = self:wake_due()
   local earliest = self:fill()
@@ -363,21 +370,28 @@ function Engine:round()
 end
 
 -- Moves every call on, waiting until `deadline` at most for something to
--- happen (a request ending, a pause ending).
+-- happen (a request ending, a pause ending). The deadline is real time
+-- (what the host waits); the calls' timers are by the client's clock.
 function Engine:run(deadline)
   local moved = self:round()
-  while not moved do
-    local at = self:now()
-    if at >= deadline then return end
+  -- Callbacks due are something that happened: they are called at once.
+  while not moved and self.first > self.last do
+    local left = deadline - real_now()
+    if left <= 0 then return end
     local due = self.due
+    local wait = min(left, due and max(0, due - self:now()) or huge)
     if self.in_flight > 0 then
-      local key, res, problem = self.transport.poll(min(max(0, min(deadline, due or huge) - at), IDLE_POLL))
+      local key, res, problem = self.transport.poll(min(wait, IDLE_POLL))
       if key ~= nil then
         moved = true
         self:landed(key, res, problem)
       end
     elseif due then
-      request.sleep(self.client, max(0, min(deadline, due) - at))
+      -- Nothing runs a hook meanwhile: a sleep that yields (a coroutine of
+      -- the caller's, ngx.sleep) lets another step or client:all run.
+      self.busy = false
+      request.sleep(self.client, wait)
+      self.busy = true
     else
       return
     end
@@ -391,6 +405,7 @@ function Engine:deliver()
   while self.first <= self.last do
     local job = self.notices[self.first]
     self.notices[self.first], self.first = nil, self.first + 1
+    job.group.undelivered = job.group.undelivered - 1
     if not job.group.dead then
       if job.raised then error(job.err, 0) end
       if job.on_done then job.on_done(job.value, job.err) end
@@ -410,7 +425,7 @@ end
 function Engine:step(max_seconds)
   if self.client.closed then self:close() end
   self.busy = true
-  local ok, problem = pcall(self.run, self, self:now() + max_seconds)
+  local ok, problem = pcall(self.run, self, real_now() + max_seconds)
   self.busy = false
   if not ok then error(problem, 0) end
   self:deliver()
@@ -429,14 +444,18 @@ function Engine:add(task, group, on_done)
   return job
 end
 
--- Ends every call not done with a CLIENT_CLOSED error, in the order they
--- were started (the client is closed, or closing).
+-- The client is closed: every call waiting or in flight ends with the
+-- error a call on a closed client gets, and each job goes on with it (its
+-- later calls are refused the same way), in the order they were started.
+-- A job inside one of its hooks meets the close when the hook returns.
 function Engine:close()
   local jobs = {}
   for job in pairs(self.open) do jobs[#jobs + 1] = job end
   sort(jobs, function(a, b) return a.seq < b.seq end)
   for _, job in ipairs(jobs) do
-    self:stop(job, ended_early(job, "CLIENT_CLOSED", "the client was closed before the call ended"))
+    if self:detach(job) then
+      if job.call then self:give_up(job, CLOSED) else self:advance(job) end
+    end
   end
 end
 
@@ -500,9 +519,9 @@ end
 -- abandoned and the value raised.
 function engine.run_group(client, operations, tasks, limit, on_progress)
   local e = engine.of(client, operations)
-  e:check_idle("client:all / client:wait_all", 4)
+  e:check_idle("client:all / client:wait_all", 5)
   local total, results, finished, started = #tasks, {}, 0, 0
-  local group = { limit = limit, in_flight = 0, waiting = 0 }
+  local group = { limit = limit, in_flight = 0, waiting = 0, undelivered = 0 }
   local jobs = {}
 
   local function done(index, value, err)
@@ -532,9 +551,7 @@ function engine.run_group(client, operations, tasks, limit, on_progress)
   if not ok then
     -- Abandon what is in flight; callbacks still due are dropped.
     group.dead = true
-    for _, job in pairs(jobs) do
-      e:stop(job, ended_early(job, "CANCELLED", "the call was abandoned"))
-    end
+    for _, job in pairs(jobs) do e:cancel(job) end
     error(problem, 0)
   end
   return results
@@ -561,12 +578,12 @@ function Handle:result()
 end
 
 --- Ends the call now: its request, if one is in flight, is abandoned, and
--- its result becomes `nil` and an error of kind `"network"`, code
--- `"CANCELLED"` (`maybe_processed` when a POST or PATCH of it was sent).
--- Its `on_done` is called by the next step.
+-- its result becomes `nil` and an error of kind `"invalid_request"`,
+-- message `"the call was cancelled"` (`maybe_processed` when a POST or
+-- PATCH of it was in flight). Its `on_done` is called by the next step.
 -- @treturn boolean false when the call was done already
 function Handle:cancel()
-  return self.engine:stop(self, ended_early(self, "CANCELLED", "the call was cancelled"))
+  return self.engine:cancel(self)
 end
 
 function Handle:__tostring()
