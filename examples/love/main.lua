@@ -14,7 +14,9 @@
 -- LUA=luajit` puts it (/usr/local/share/lua/5.1, /usr/local/lib/lua/5.1),
 -- which LÖVE searches by default. SIGNALS_COUNT changes the number of
 -- questions. Each question carries signals-mock's [delay:MS] marker, so
--- that the answers take 200 to 1000 ms (the API ignores it).
+-- that the answers take 200 to 1000 ms (the API ignores it). Asked again
+-- soon after, a question is answered from the API's (and the mock's)
+-- cache at once.
 local tree = os.getenv("SIGNALS_TREE")
 if tree and tree ~= "" then
   package.path = tree .. "/lua/?.lua;" .. tree .. "/lua/?/init.lua;" .. package.path

@@ -484,7 +484,7 @@ end
 
 function engine.step(client, operations, max_seconds)
   if max_seconds == nil then max_seconds = 0 end
-  if type(max_seconds) ~= "number" or not (max_seconds >= 0) then
+  if type(max_seconds) ~= "number" or not (max_seconds >= 0) then -- NaN too
     error("signals: client:step: 'max_seconds' must be a number >= 0", 3)
   end
   local e = engine.of(client, operations)
@@ -522,9 +522,10 @@ function engine.run_group(client, operations, tasks, limit, on_progress)
   e:check_idle("client:all / client:wait_all", 5)
   local total, results, finished, started = #tasks, {}, 0, 0
   local group = { limit = limit, in_flight = 0, waiting = 0, undelivered = 0 }
-  local jobs = {}
+  local jobs = {} -- those not done, by index
 
   local function done(index, value, err)
+    jobs[index] = nil
     if value == nil then value = err end
     results[index] = value
     finished = finished + 1

@@ -29,7 +29,7 @@ local function copy(t)
 end
 
 -- The client's clock (the `clock` option, seconds) and its sleep: the rate
--- limiter, the scheduler, wait and Retry-After dates all count time by
+-- limiter, the engine, wait and Retry-After dates all count time by
 -- that one clock.
 function request.now(client)
   return client.options.clock()
@@ -160,11 +160,11 @@ end
 -- it: invalid_request with `message`; a POST or PATCH given up on while in
 -- flight may have been processed.
 function request.abandon(call, at, message)
-  local unanswered = call.in_flight
+  local method, unanswered = call.op.method, call.in_flight == true
   over(call, nil, at)
-  return core.error{ kind = "invalid_request", message = message, method = call.op.method,
+  return core.error{ kind = "invalid_request", message = message, method = method,
                      path = call.path, attempts = call.attempt,
-                     maybe_processed = unanswered == true and retry.maybe_processed({ kind = "network" }, call.op.method) }
+                     maybe_processed = unanswered and retry.maybe_processed({ kind = "network" }, method) }
 end
 
 function request.call(client, op, params, opts)
