@@ -210,6 +210,27 @@ describe("client:start and client:step", function()
     assert.is_true(took < 0.1)
   end)
 
+  it("keeps its connections from one burst of calls to the next", function()
+    -- The answers of a burst come one after another (each held a little
+    -- longer than the one before), so that the last ones end with few
+    -- transfers left: the connections they free stay for the next burst
+    -- (libcurl would keep only 4 per transfer still under way).
+    local client = helper.client(mock)
+    for _ = 1, 3 do
+      for i = 1, 8 do
+        mock:fault{ method = "GET", path = CREDITS, fault = "stall", seconds = 0.03 * i }
+        client:start("get_credits")
+      end
+      drain(client)
+    end
+    local ports, connections = {}, 0
+    for _, req in ipairs(mock:requests()) do
+      if not ports[req.remote_port] then ports[req.remote_port], connections = true, connections + 1 end
+    end
+    assert.are.equal(24, #mock:requests())
+    assert.are.equal(8, connections)
+  end)
+
   it("advances calls started with start while client:all runs", function()
     mock:fault{ method = "GET", path = CREDITS, fault = "stall", seconds = 0.2 }
     local client = helper.client(mock)
