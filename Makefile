@@ -98,10 +98,11 @@ memcheck:
 # install-lib is the library alone (what the rockspec uses); install adds
 # signals-mock and the signals command (bin/signals, its shebang naming $(LUA)).
 install-lib: $(CORE_SO)
-	install -d $(DESTDIR)$(LUA_CMOD)/signals $(DESTDIR)$(LUA_LMOD)/signals/transports
+	install -d $(DESTDIR)$(LUA_CMOD)/signals $(DESTDIR)$(LUA_LMOD)/signals/transports $(DESTDIR)$(LUA_LMOD)/signals/store
 	install -m 0755 $(CORE_SO) $(DESTDIR)$(LUA_CMOD)/signals/core.so
 	install -m 0644 lua/signals/*.lua $(DESTDIR)$(LUA_LMOD)/signals/
 	install -m 0644 lua/signals/transports/*.lua $(DESTDIR)$(LUA_LMOD)/signals/transports/
+	install -m 0644 lua/signals/store/*.lua $(DESTDIR)$(LUA_LMOD)/signals/store/
 
 install: install-lib $(MOCK_BIN)
 	install -d $(DESTDIR)$(BINDIR)

@@ -10,9 +10,10 @@
 -- out start-up and one untimed warm-up request. The instruction counts are
 -- the figures to compare: wall-clock here is noisy.
 --
--- bench/concurrency.lua, bench/ratelimit.lua and bench/step.lua, when present, print rows
--- of their own as `ROW|<name>|<value>|<unit>|<note>`; they get the mock's
--- URL in SIGNALS_BENCH_MOCK and its binary in SIGNALS_MOCK.
+-- bench/concurrency.lua, bench/ratelimit.lua, bench/shared_limit.lua and
+-- bench/step.lua, when present, print rows of their own as
+-- `ROW|<name>|<value>|<unit>|<note>`; they get the mock's URL in
+-- SIGNALS_BENCH_MOCK and its binary in SIGNALS_MOCK.
 --
 -- Run from the repository root: lua5.4 bench/run.lua (make bench does);
 -- BENCH_CORE_DIR=build/x and BENCH_LUA_DIR=dir measure the signals.core of
@@ -202,7 +203,8 @@ end
 -- fails gives a row saying so (and the run fails after the table).
 local function external_rows(mock, state)
   local rows = {}
-  for _, script in ipairs { "bench/concurrency.lua", "bench/ratelimit.lua", "bench/step.lua" } do
+  for _, script in ipairs { "bench/concurrency.lua", "bench/ratelimit.lua", "bench/shared_limit.lua",
+                            "bench/step.lua" } do
     if read_file(script) then
       mock:reset()
       log("running ", script)

@@ -61,53 +61,33 @@ static inline void luaL_setmetatable(lua_State *L, const char *tname)
 }
 #endif
 
-/* One user value per userdata is all the core needs; 5.1 keeps it in the
- * userdata's environment table, which must be a table (nil reads as an
- * empty table we never stored, so callers check for a table). */
-static inline void *lua_newuserdatauv(lua_State *L, size_t size, int nuv)
+/* 5.1 keeps a userdata's user value in its environment, which must be a
+ * table: "no value" is stored as a fresh one (nil reads back as an empty
+ * table, so callers check for a table). */
+static inline void compat_setuservalue(lua_State *L, int idx)
 {
-    (void)nuv;
-    return lua_newuserdata(L, size);
-}
-
-static inline int lua_getiuservalue(lua_State *L, int idx, int n)
-{
-    (void)n;
-    lua_getfenv(L, idx);
-    return lua_type(L, -1);
-}
-
-static inline int lua_setiuservalue(lua_State *L, int idx, int n)
-{
-    (void)n;
     if (!lua_istable(L, -1)) {
-        /* 5.1 environments must be tables: store "no value" as a fresh one. */
         lua_pop(L, 1);
         lua_newtable(L);
     }
     lua_setfenv(L, idx);
-    return 1;
 }
+#define compat_getuservalue(L, idx) lua_getfenv((L), (idx))
 
 static inline int lua_absindex(lua_State *L, int idx)
 {
     return (idx > 0 || idx <= LUA_REGISTRYINDEX) ? idx : lua_gettop(L) + idx + 1;
 }
 
-static inline int compat_isinteger(lua_State *L, int idx)
-{
-    lua_Number n;
-    if (lua_type(L, idx) != LUA_TNUMBER)
-        return 0;
-    n = lua_tonumber(L, idx);
-    return n == (lua_Number)(long long)n;
-}
-#define lua_isinteger(L, i) compat_isinteger((L), (i))
-#define lua_pushinteger_ll(L, n) lua_pushnumber((L), (lua_Number)(n))
-
 #elif LUA_VERSION_NUM < 504
-/* Lua 5.2 and 5.3: one user value, no index argument. */
+/* Lua 5.2 and 5.3 */
+#define compat_setuservalue(L, idx) lua_setuservalue((L), (idx))
+#define compat_getuservalue(L, idx) lua_getuservalue((L), (idx))
+#endif /* version switch */
 
+#if LUA_VERSION_NUM < 504
+/* Before 5.4 a userdata has one user value, with no index argument: one is
+ * all the core needs. */
 static inline void *lua_newuserdatauv(lua_State *L, size_t size, int nuv)
 {
     (void)nuv;
@@ -117,18 +97,21 @@ static inline void *lua_newuserdatauv(lua_State *L, size_t size, int nuv)
 static inline int lua_getiuservalue(lua_State *L, int idx, int n)
 {
     (void)n;
-    lua_getuservalue(L, idx);
+    compat_getuservalue(L, idx);
     return lua_type(L, -1);
 }
 
 static inline int lua_setiuservalue(lua_State *L, int idx, int n)
 {
     (void)n;
-    lua_setuservalue(L, idx);
+    compat_setuservalue(L, idx);
     return 1;
 }
+#endif
 
 #if LUA_VERSION_NUM < 503
+/* No integer subtype: an integer is a number with no fraction, and a
+ * pushed integer a double (exact to 2^53). */
 static inline int compat_isinteger(lua_State *L, int idx)
 {
     lua_Number n;
@@ -141,10 +124,8 @@ static inline int compat_isinteger(lua_State *L, int idx)
 #define lua_pushinteger_ll(L, n) lua_pushnumber((L), (lua_Number)(n))
 #endif
 
-#endif /* version switch */
-
 #ifndef lua_pushinteger_ll
-/* 5.3+ have 64-bit integers; older versions get a double (exact to 2^53). */
+/* 5.3+ have 64-bit integers. */
 #define lua_pushinteger_ll(L, n) lua_pushinteger((L), (lua_Integer)(n))
 #endif
 

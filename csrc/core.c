@@ -18,6 +18,8 @@ SIG_EXPORT int luaopen_signals_core(lua_State *L)
      * compare equal across both libraries. */
     lua_pushlightuserdata(L, NULL);
     lua_setfield(L, -2, "null");
+    lua_pushliteral(L, SIGNALS_VERSION);
+    lua_setfield(L, -2, "VERSION");
     sig_http_register(L);
     sig_multi_register(L);
     sig_clock_register(L);

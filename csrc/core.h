@@ -9,7 +9,7 @@
 
 #include "compat.h"
 
-/* The library's version, as signals.VERSION says it (lua/signals/init.lua). */
+/* The library's version: core.VERSION, which signals.VERSION is. */
 #define SIGNALS_VERSION "0.1.0"
 
 /* Metatable names (registry keys). */

@@ -124,7 +124,6 @@ void sig_decode_register(lua_State *L)
 
     sig_body_init(L);
     sig_doc_init(L);
-    sig_json_init(L);
     sig_object_init(L);
     sig_page_init(L);
     luaL_setfuncs(L, functions, 0);

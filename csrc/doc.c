@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "class.h"
 #include "doc.h"
 
 #define SIG_DOC_MT "signals.doc"
@@ -14,6 +15,7 @@
  * under this name, which frees it when the state closes. Finalizers still
  * to run then find nothing kept, and nothing kept from then on. */
 #define SIG_SPARE "signals.spare"
+#define SIG_SPARE_MT "signals.spare_memory"
 
 /* What a collected page's tree leaves for the next ones: a few pages. */
 #define SPARE_BYTES ((size_t)512 * 1024)
@@ -26,7 +28,7 @@ static void free_tree(sig_doc *doc)
 
 static int holder_gc(lua_State *L)
 {
-    free_tree(lua_touserdata(L, 1));
+    free_tree(sig_class_check(L, 1));
     return 0;
 }
 
@@ -53,13 +55,19 @@ void sig_doc_raise_freed(lua_State *L)
     luaL_error(L, "signals object used after it was collected");
 }
 
-void *sig_doc_newuserdata(lua_State *L, size_t size, int t, sig_doc **doc)
+sig_doc *sig_doc_of(lua_State *L, int t)
+{
+    sig_doc *doc = doc_of_table(L, t);
+
+    doc->used = 1;
+    return doc;
+}
+
+void *sig_doc_newuserdata(lua_State *L, size_t size, int t)
 {
     void *p;
 
     t = lua_absindex(L, t);
-    *doc = doc_of_table(L, t);
-    (*doc)->used = 1;
     p = lua_newuserdatauv(L, size, 1);
     lua_pushvalue(L, t);
     lua_setiuservalue(L, -2, 1);
@@ -91,18 +99,20 @@ int sig_cache_add(lua_State *L, int ud, sig_doc *doc)
 
 static int spare_gc(lua_State *L)
 {
-    sig_json_spare_free(lua_touserdata(L, 1));
+    sig_json_spare_free(sig_class_check(L, 1));
     return 0;
 }
 
 void sig_doc_init(lua_State *L)
 {
+    static const luaL_Reg holder_meta[] = { { "__gc", holder_gc }, { NULL, NULL } };
+    static const luaL_Reg spare_meta[] = { { "__gc", spare_gc }, { NULL, NULL } };
+    static const sig_class holder = { SIG_DOC_MT, holder_meta, { NULL }, 1 };
+    static const sig_class spare_class = { SIG_SPARE_MT, spare_meta, { NULL }, 1 };
     sig_json_spare *spare;
 
-    luaL_newmetatable(L, SIG_DOC_MT);
-    lua_pushcfunction(L, holder_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pop(L, 1);
+    sig_class_define(L, &holder);
+    sig_class_define(L, &spare_class);
     /* One per state for good: the docs made before the module was opened
      * again (a test runner unloads modules between files) point to it. */
     lua_getfield(L, LUA_REGISTRYINDEX, SIG_SPARE);
@@ -114,10 +124,7 @@ void sig_doc_init(lua_State *L)
     spare = lua_newuserdatauv(L, sizeof *spare, 0);
     memset(spare, 0, sizeof *spare);
     spare->limit = SPARE_BYTES;
-    lua_createtable(L, 0, 1);
-    lua_pushcfunction(L, spare_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_setmetatable(L, -2);
+    luaL_setmetatable(L, SIG_SPARE_MT);
     lua_setfield(L, LUA_REGISTRYINDEX, SIG_SPARE);
 }
 
@@ -125,7 +132,7 @@ void sig_doc_init(lua_State *L)
  * The tree lives outside Lua's allocator, so the collector cannot see it
  * grow: a loop of decodes that allocates little in Lua would let trees
  * pile up between cycles. So twice the text's size (about half the
- * tree's: the text and a 64-byte node for every 20 bytes or so of it) is
+ * tree's: the text and a 72-byte node for every 20 bytes or so of it) is
  * accounted as if allocated in Lua, here: enough for a tree to be freed
  * within a cycle or two of its last object, and for the collection that
  * comes due to come mostly at a decode, when the page read before it is
@@ -191,6 +198,9 @@ sig_doc *sig_doc_parse(lua_State *L, const char *body, size_t len)
         goto fail;
     case SIG_JSON_TRAILING:
         push_at(L, "unexpected data after the JSON value", at);
+        goto fail;
+    case SIG_JSON_TOO_LARGE:
+        lua_pushliteral(L, "body too large to decode (4 GiB or more)");
         goto fail;
     case SIG_JSON_NO_MEMORY:
         /* The holder's finalizer frees what was allocated. */

@@ -45,9 +45,13 @@ sig_doc *sig_doc_parse(lua_State *L, const char *body, size_t len);
  * last object or page). */
 void sig_doc_unhold(lua_State *L, int idx);
 
+/* The doc whose table is at t, from now on in use: something is being
+ * made from it. */
+sig_doc *sig_doc_of(lua_State *L, int t);
+
 /* Pushes a new userdata of size bytes that keeps the doc whose table is at
- * t; returns its memory and (in *doc) the doc. */
-void *sig_doc_newuserdata(lua_State *L, size_t size, int t, sig_doc **doc);
+ * t (which sig_doc_of has marked in use); returns its memory. */
+void *sig_doc_newuserdata(lua_State *L, size_t size, int t);
 
 /* Pushes the doc's table of the userdata at ud (made by sig_doc_newuserdata). */
 void sig_doc_push_table(lua_State *L, int ud);
@@ -55,8 +59,8 @@ void sig_doc_push_table(lua_State *L, int ud);
 /*
  * Tables converted from the tree are cached in the doc's table, so that a
  * table field is the same table on every read: in its array part, under a
- * slot (an integer above 1, [1] being the holder) that a node of the tree
- * keeps in its valueint, which cJSON leaves unused in objects and arrays.
+ * slot (an integer above 1, [1] being the holder) kept beside the node
+ * (sig_json_slot, json_tree.h).
  */
 /* Pushes the value cached in slot for the userdata at ud. */
 void sig_cache_push(lua_State *L, int ud, int slot);

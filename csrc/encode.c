@@ -7,11 +7,9 @@
  */
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 
-#include "buffer.h"
 #include "core.h"
-#include "utf8.h"
+#include "json_write.h"
 
 #define MAX_DEPTH 1000
 #define MARKS lua_upvalueindex(1)
@@ -75,94 +73,39 @@ static int fail(struct encoder *e, const char *what)
     return 0;
 }
 
-static int put(struct encoder *e, const char *s, size_t n)
+/* Whether a write of json_write.h went well; records why not. */
+static int wrote(struct encoder *e, int status)
 {
-    if (sig_buf_add(e->out, s, n))
+    if (status == 1)
         return 1;
+    if (status < 0)
+        return fail(e, "a string that is not valid UTF-8");
     snprintf(e->err, sizeof e->err, "not enough memory to encode JSON");
     return 0;
 }
 
-static int encode_string(struct encoder *e, const char *s, size_t n)
+static int put(struct encoder *e, const char *s, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)s, *end = p + n;
-
-    if (!put(e, "\"", 1))
-        return 0;
-    while (p < end) {
-        const unsigned char *run = p;
-        char esc[7];
-
-        /* Copy what needs no escape in one go: printable ASCII and valid UTF-8. */
-        while (p < end && *p >= 0x20 && *p != '"' && *p != '\\') {
-            size_t k = *p < 0x80 ? 1 : sig_utf8_len(p, (size_t)(end - p));
-            if (k == 0)
-                break;
-            p += k;
-        }
-        if (!put(e, (const char *)run, (size_t)(p - run)))
-            return 0;
-        if (p == end)
-            break;
-        if (*p >= 0x80)
-            return fail(e, "a string that is not valid UTF-8");
-        switch (*p) {
-        case '"':  memcpy(esc, "\\\"", 3); break;
-        case '\\': memcpy(esc, "\\\\", 3); break;
-        case '\b': memcpy(esc, "\\b", 3); break;
-        case '\f': memcpy(esc, "\\f", 3); break;
-        case '\n': memcpy(esc, "\\n", 3); break;
-        case '\r': memcpy(esc, "\\r", 3); break;
-        case '\t': memcpy(esc, "\\t", 3); break;
-        default:   snprintf(esc, sizeof esc, "\\u%04x", *p); break;
-        }
-        if (!put(e, esc, strlen(esc)))
-            return 0;
-        p++;
-    }
-    return put(e, "\"", 1);
+    return wrote(e, sig_buf_add(e->out, s, n));
 }
 
-/* The shortest of %.15g..%.17g that reads back as the same double. */
-static int format_double(char *tmp, size_t cap, double d)
+static int encode_string(struct encoder *e, const char *s, size_t n)
 {
-    int prec, n = 0;
-    char *c;
-
-    for (prec = 15; prec <= 17; prec++) {
-        n = snprintf(tmp, cap, "%.*g", prec, d);
-        if (strtod(tmp, NULL) == d)
-            break;
-    }
-    /* printf follows LC_NUMERIC: JSON's decimal point is always '.'. */
-    for (c = tmp; *c; c++)
-        if ((*c < '0' || *c > '9') && *c != '-' && *c != '+' && *c != 'e' && *c != 'E')
-            *c = '.';
-    return n;
+    return wrote(e, sig_jw_string(e->out, s, n, SIG_JW_UTF8_STRICT));
 }
 
 static int encode_number(struct encoder *e, int idx)
 {
-    char tmp[48];
     double d;
-    int n;
 
 #if LUA_VERSION_NUM >= 503
-    if (lua_isinteger(e->L, idx)) {
-        n = snprintf(tmp, sizeof tmp, "%lld", (long long)lua_tointeger(e->L, idx));
-        return put(e, tmp, (size_t)n);
-    }
+    if (lua_isinteger(e->L, idx))
+        return wrote(e, sig_jw_integer(e->out, (long long)lua_tointeger(e->L, idx)));
 #endif
     d = (double)lua_tonumber(e->L, idx);
     if (!isfinite(d))
         return fail(e, isnan(d) ? "NaN" : "infinity");
-    /* A whole float (10/2) goes out as an integer: strict integer fields
-     * on the server side refuse 5.0. */
-    if (d == floor(d) && fabs(d) <= 9007199254740992.0) /* 2^53: exact */
-        n = snprintf(tmp, sizeof tmp, "%.0f", d);
-    else
-        n = format_double(tmp, sizeof tmp, d);
-    return put(e, tmp, (size_t)n);
+    return wrote(e, sig_jw_number(e->out, d));
 }
 
 static int is_array_index(lua_State *L, int idx)
@@ -255,9 +198,8 @@ static int encode_object(struct encoder *e, int idx, struct level *lv)
             ok = encode_string(e, k, len);
         } else {
             /* An integer key of a table marked as object. */
-            char tmp[32];
-            int w = snprintf(tmp, sizeof tmp, "\"%lld\"", (long long)lua_tointeger(L, -2));
-            ok = put(e, tmp, (size_t)w);
+            ok = put(e, "\"", 1) && wrote(e, sig_jw_integer(e->out, (long long)lua_tointeger(L, -2)))
+                 && put(e, "\"", 1);
         }
         ok = ok && put(e, ":", 1) && encode_value(e, lua_gettop(L));
         lua_pop(L, 1);

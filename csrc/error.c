@@ -5,19 +5,21 @@
  */
 #include <string.h>
 
+#include "class.h"
 #include "core.h"
 #include "error.h"
 #include "json_lua.h"
 #include "text.h"
 
 static const char *const kinds[] = {
-    "network", "timeout", "http", "decode", "invalid_request", "signal", NULL
+    "network", "timeout", "http", "decode", "invalid_request", "signal", "spend_limit", NULL
 };
 
 /* Used when a message is missing, by index in kinds. */
 static const char *const default_messages[] = {
     "network error", "request timed out", "HTTP error",
-    "could not decode the response", "invalid request", "signal failed"
+    "could not decode the response", "invalid request", "signal failed",
+    "spend limit reached"
 };
 
 /* Pushes a shallow copy of the table at idx (raw: what was stored). */
@@ -47,7 +49,7 @@ static int kind_index(lua_State *L, int t)
         }
     }
     return luaL_error(L, "error kind must be network, timeout, http, decode, "
-                      "invalid_request or signal, not %s",
+                      "invalid_request, signal or spend_limit, not %s",
                       kind != NULL ? kind : luaL_typename(L, -1));
 }
 
@@ -106,7 +108,7 @@ static int error_new(lua_State *L)
 
 static int error_totable(lua_State *L)
 {
-    luaL_checkudata(L, 1, SIG_ERROR_MT);
+    sig_class_check(L, 1);
     lua_getiuservalue(L, 1, 1);
     push_copy(L, -1);
     return 1;
@@ -114,8 +116,9 @@ static int error_totable(lua_State *L)
 
 static int error_index(lua_State *L)
 {
+    sig_class_check(L, 1);
     lua_pushvalue(L, 2);
-    lua_rawget(L, lua_upvalueindex(1));
+    lua_rawget(L, SIG_CLASS_METHODS(0));
     if (!lua_isnil(L, -1))
         return 1;
     lua_getiuservalue(L, 1, 1);
@@ -147,7 +150,7 @@ static int error_tostring(lua_State *L)
     luaL_Buffer b;
     int i, t;
 
-    luaL_checkudata(L, 1, SIG_ERROR_MT);
+    sig_class_check(L, 1);
     lua_getiuservalue(L, 1, 1);
     t = lua_gettop(L);
     for (i = 0; i < 5; i++) {
@@ -173,15 +176,14 @@ void sig_error_register(lua_State *L)
         { "totable", error_totable },
         { NULL, NULL }
     };
+    static const luaL_Reg meta[] = {
+        { "__index", error_index },
+        { "__tostring", error_tostring },
+        { NULL, NULL }
+    };
+    static const sig_class error_class = { SIG_ERROR_MT, meta, { methods, NULL }, 0 };
 
-    luaL_newmetatable(L, SIG_ERROR_MT);
-    lua_newtable(L);
-    luaL_setfuncs(L, methods, 0);
-    lua_pushcclosure(L, error_index, 1);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, error_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_pop(L, 1);
+    sig_class_define(L, &error_class);
 
     lua_pushcfunction(L, error_new);
     lua_setfield(L, -2, "error");

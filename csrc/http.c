@@ -177,7 +177,8 @@ static CURLcode set_handle_options(struct sig_transfer *t)
     TRY(curl_easy_setopt(c, CURLOPT_PREREQDATA, t));
     /* Refuses a too large announced body before it is read. */
     TRY(curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->config->max_body));
-    TRY(curl_easy_setopt(c, CURLOPT_USERAGENT, t->config->user_agent));
+    if (t->config->user_agent != NULL)
+        TRY(curl_easy_setopt(c, CURLOPT_USERAGENT, t->config->user_agent));
     if (t->config->ca_file != NULL)
         TRY(curl_easy_setopt(c, CURLOPT_CAINFO, t->config->ca_file));
     if (t->config->ca_path != NULL)
@@ -612,17 +613,6 @@ static char *string_option(lua_State *L, int idx, const char *name)
     return copy;
 }
 
-static char *default_user_agent(void)
-{
-    const char *curl_version = curl_version_info(CURLVERSION_NOW)->version;
-    size_t len = strlen("signals-lua/" SIGNALS_VERSION " libcurl/") + strlen(curl_version) + 1;
-    char *ua = malloc(len);
-
-    if (ua != NULL)
-        snprintf(ua, len, "signals-lua/" SIGNALS_VERSION " libcurl/%s", curl_version);
-    return ua;
-}
-
 static void read_config(lua_State *L, int idx, struct sig_http_config *c)
 {
     c->max_body = DEFAULT_MAX_RESPONSE;
@@ -638,8 +628,6 @@ static void read_config(lua_State *L, int idx, struct sig_http_config *c)
     c->ca_path = string_option(L, idx, "ca_path");
     c->proxy = string_option(L, idx, "proxy");
     c->user_agent = string_option(L, idx, "user_agent");
-    if (c->user_agent == NULL && (c->user_agent = default_user_agent()) == NULL)
-        luaL_error(L, "not enough memory");
 }
 
 void *sig_http_handle_new(lua_State *L, size_t size, const char *metatable, size_t config_offset)
@@ -738,19 +726,6 @@ static int l_http(lua_State *L)
     return 1;
 }
 
-void sig_http_handle_type(lua_State *L, const char *metatable, const luaL_Reg *methods,
-                          lua_CFunction close)
-{
-    luaL_newmetatable(L, metatable);
-    lua_newtable(L);
-    luaL_setfuncs(L, methods, 0);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, close);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, close);
-    lua_setfield(L, -2, "__close");
-}
-
 void sig_http_register(lua_State *L)
 {
     static const luaL_Reg methods[] = {
@@ -759,11 +734,15 @@ void sig_http_register(lua_State *L)
         { "close", l_close },
         { NULL, NULL },
     };
+    static const luaL_Reg meta[] = {
+        { "__gc", l_close },
+        { "__close", l_close },
+        { "__tostring", l_tostring },
+        { NULL, NULL },
+    };
+    static const sig_class http_class = { SIG_HTTP_MT, meta, { methods, NULL }, 0 };
 
-    sig_http_handle_type(L, SIG_HTTP_MT, methods, l_close);
-    lua_pushcfunction(L, l_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_pop(L, 1);
+    sig_class_define(L, &http_class);
     lua_pushcfunction(L, l_http);
     lua_setfield(L, -2, "http");
 }

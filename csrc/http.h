@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 
 #include "buffer.h"
+#include "class.h"
 #include "core.h"
 
 /* The handle's options (core.http / core.multi), read once. */
@@ -75,11 +76,6 @@ int sig_transfer_result(lua_State *L, struct sig_transfer *t, CURLcode rc, int l
 
 /* Frees the easy handle and the buffers; idempotent. */
 void sig_transfer_release(struct sig_transfer *t);
-
-/* Creates the metatable of a handle type: `methods` as its __index, `close`
- * (idempotent) also as __gc and __close. Leaves the metatable on the stack. */
-void sig_http_handle_type(lua_State *L, const char *metatable, const luaL_Reg *methods,
-                          lua_CFunction close);
 
 /* Pushes nil and an invalid_request error (not sent); returns 2. */
 int sig_http_refuse(lua_State *L, const char *message);

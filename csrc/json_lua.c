@@ -5,34 +5,50 @@
  */
 #include <string.h>
 
+#include "buffer.h"
 #include "json_lua.h"
-
-/* Owns a printed text while it is copied into a Lua string. */
-#define SIG_TEXT_MT "signals.jsontext"
+#include "json_write.h"
 
 /* Below 2^53 every integer is exact in a double, so the conversion is
  * lossless and 1, 2.0 and 2e0 all read back as Lua integers. */
 #define SIG_EXACT_INT 9007199254740992.0
 
-const cJSON *sig_json_field(const cJSON *object, const char *name)
+const cJSON *sig_json_member(const cJSON *object, const char *name, size_t len)
 {
     const cJSON *child;
 
     if (!sig_json_is(object, cJSON_Object))
         return NULL;
-    /* cJSON_GetObjectItemCaseSensitive, with the first bytes compared
-     * before a call to strcmp: most members differ there. */
+    /* cJSON_GetObjectItemCaseSensitive, by length: the first bytes and the
+     * lengths are compared before a call to memcmp, most members differ
+     * there. */
     cJSON_ArrayForEach(child, object) {
-        if (child->string != NULL && child->string[0] == name[0] && strcmp(child->string, name) == 0)
+        if (sig_json_key_len(child) == len && (len == 0 || child->string[0] == name[0])
+            && memcmp(child->string, name, len) == 0)
             return child;
     }
     return NULL;
 }
 
-const char *sig_json_string(const cJSON *object, const char *name)
+const cJSON *sig_json_field(const cJSON *object, const char *name)
+{
+    return sig_json_member(object, name, strlen(name));
+}
+
+const char *sig_json_lstring(const cJSON *object, const char *name, size_t *len)
 {
     const cJSON *item = sig_json_field(object, name);
-    return cJSON_IsString(item) ? item->valuestring : NULL;
+
+    if (!sig_json_is(item, cJSON_String))
+        return NULL;
+    if (len != NULL)
+        *len = sig_json_len(item);
+    return item->valuestring;
+}
+
+const char *sig_json_string(const cJSON *object, const char *name)
+{
+    return sig_json_lstring(object, name, NULL);
 }
 
 const char *sig_json_typename(const cJSON *item)
@@ -58,30 +74,22 @@ void sig_json_push_number(lua_State *L, double d)
         lua_pushnumber(L, (lua_Number)d);
 }
 
-/* lua_pushstring also looks the pointer up in a cache of recent strings
- * (two strcmp calls), which never hits for strings of a fresh tree. */
-static void push_c_string(lua_State *L, const char *s)
-{
-    lua_pushlstring(L, s, strlen(s));
-}
+/* Room on the Lua stack for this many levels of tables at once: each uses
+ * at most four slots. Checked every LEVELS_CHECKED levels rather than at
+ * every table (a C function has room for a few anyway); the parser caps
+ * the depth at CJSON_NESTING_LIMIT, so the C recursion is bounded too. */
+#define LEVELS_CHECKED 8
 
-/* One level of a table uses at most four slots, checked where a level
- * begins (a C function has room for a scalar anyway); the parser caps the
- * depth at CJSON_NESTING_LIMIT, so the C recursion is bounded too. */
-static void check_stack(lua_State *L)
-{
-    luaL_checkstack(L, 4, "JSON nested too deeply");
-}
+static void push_value(lua_State *L, const cJSON *item, int depth);
 
-static void push_array(lua_State *L, const cJSON *array)
+static void push_array(lua_State *L, const cJSON *array, int depth)
 {
     const cJSON *child;
     int i = 0;
 
-    check_stack(L);
-    lua_createtable(L, cJSON_GetArraySize(array), 0);
+    lua_createtable(L, sig_json_size(array), 0);
     cJSON_ArrayForEach(child, array) {
-        sig_json_push(L, child);
+        push_value(L, child, depth);
         lua_rawseti(L, -2, ++i);
     }
 }
@@ -89,34 +97,36 @@ static void push_array(lua_State *L, const cJSON *array)
 /* Members are set last to first, so that of duplicate keys the first is
  * set last and stays, without a lookup before every member (cJSON links
  * the first child's prev to the last one). */
-static void push_object(lua_State *L, const cJSON *object)
+static void push_object(lua_State *L, const cJSON *object, int depth)
 {
     const cJSON *first = object->child, *child;
 
-    check_stack(L);
-    lua_createtable(L, 0, cJSON_GetArraySize(object));
+    lua_createtable(L, 0, sig_json_size(object));
     if (first == NULL)
         return;
     child = first;
     do {
         child = child->prev;
-        push_c_string(L, child->string);
-        sig_json_push(L, child);
+        sig_json_push_key(L, child);
+        push_value(L, child, depth);
         lua_rawset(L, -3);
     } while (child != first);
 }
 
-void sig_json_push(lua_State *L, const cJSON *item)
+static void push_value(lua_State *L, const cJSON *item, int depth)
 {
     switch (item->type & 0xFF) {
     case cJSON_Object:
-        push_object(L, item);
-        break;
     case cJSON_Array:
-        push_array(L, item);
+        if (depth % LEVELS_CHECKED == 0)
+            luaL_checkstack(L, 4 * LEVELS_CHECKED, "JSON nested too deeply");
+        if ((item->type & 0xFF) == cJSON_Object)
+            push_object(L, item, depth + 1);
+        else
+            push_array(L, item, depth + 1);
         break;
     case cJSON_String:
-        push_c_string(L, item->valuestring);
+        lua_pushlstring(L, item->valuestring, sig_json_len(item));
         break;
     case cJSON_Number:
         sig_json_push_number(L, item->valuedouble);
@@ -130,33 +140,19 @@ void sig_json_push(lua_State *L, const cJSON *item)
     }
 }
 
-static int text_gc(lua_State *L)
+void sig_json_push(lua_State *L, const cJSON *item)
 {
-    char **text = lua_touserdata(L, 1);
-    cJSON_free(*text);
-    *text = NULL;
-    return 0;
+    push_value(L, item, 0);
 }
 
 void sig_json_push_text(lua_State *L, const cJSON *item)
 {
-    char **text = lua_newuserdatauv(L, sizeof *text, 0);
+    /* In a userdata: a memory error raised by Lua cannot leak it. */
+    struct sig_buf *text = sig_buf_new(L);
 
-    *text = NULL;
-    luaL_setmetatable(L, SIG_TEXT_MT);
-    *text = cJSON_PrintUnformatted(item);
-    if (*text == NULL)
+    if (!sig_jw_tree(text, item))
         luaL_error(L, "not enough memory");
-    lua_pushstring(L, *text);
-    cJSON_free(*text);
-    *text = NULL;
+    lua_pushlstring(L, text->data, text->len);
+    sig_buf_free(text);
     lua_remove(L, -2);
-}
-
-void sig_json_init(lua_State *L)
-{
-    luaL_newmetatable(L, SIG_TEXT_MT);
-    lua_pushcfunction(L, text_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pop(L, 1);
 }

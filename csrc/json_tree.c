@@ -1,9 +1,11 @@
 /*
- * The JSON parser behind sig_json_tree (see json_tree.h for why it exists).
- * One pass over the text, no recursion: the open arrays and objects are
- * kept on an explicit stack as deep as cJSON allows. Strings are copied,
- * unescaped, into the tree's own buffer as they are scanned; the text
- * itself is only read.
+ * The JSON parser behind sig_json_tree (see json_tree.h for why it is not
+ * cJSON_Parse). It makes real cJSON nodes, from blocks of memory the tree
+ * owns and frees itself (sig_json_tree_free), never with cJSON's
+ * allocator. One pass over the text, no recursion: the open arrays and
+ * objects are kept on an explicit stack as deep as cJSON allows. Strings
+ * are copied, unescaped, into the tree's own buffer as they are scanned;
+ * the text itself is only read.
  */
 #include <limits.h>
 #include <locale.h>
@@ -19,8 +21,8 @@
 
 struct sig_json_block {
     struct sig_json_block *next;
-    size_t used, cap;
-    cJSON nodes[];
+    size_t cap;
+    sig_json_node nodes[];
 };
 
 /* API bodies have about 20 bytes of text per value; the first block is
@@ -31,6 +33,7 @@ struct sig_json_block {
 struct parser {
     sig_json_tree *tree;
     sig_json_spare *spare;
+    sig_json_node *node, *nodes_end; /* the free nodes of the newest block */
     size_t next_cap;
     const char *end; /* of the text, where its NUL is */
     char *w;         /* where the next string goes in tree->text */
@@ -38,7 +41,7 @@ struct parser {
 
 static size_t block_bytes(const struct sig_json_block *b)
 {
-    return sizeof *b + b->cap * sizeof(cJSON);
+    return sizeof *b + b->cap * sizeof(sig_json_node);
 }
 
 /* A block of at least cap nodes, empty: the first spare one large enough,
@@ -52,35 +55,34 @@ static struct sig_json_block *new_block(sig_json_spare *spare, size_t cap)
             b = *link;
             *link = b->next;
             spare->bytes -= block_bytes(b);
-            b->used = 0;
             return b;
         }
     }
-    if (cap > (SIZE_MAX - sizeof *b) / sizeof(cJSON))
+    if (cap > (SIZE_MAX - sizeof *b) / sizeof(sig_json_node))
         return NULL;
-    b = malloc(sizeof *b + cap * sizeof(cJSON));
-    if (b != NULL) {
-        b->used = 0;
+    b = malloc(sizeof *b + cap * sizeof(sig_json_node));
+    if (b != NULL)
         b->cap = cap;
-    }
     return b;
 }
 
 /* A zeroed node (cJSON_Invalid until its type is set). */
-static cJSON *new_node(struct parser *ps)
+static sig_json_node *new_node(struct parser *ps)
 {
-    struct sig_json_block *b = ps->tree->blocks;
-    cJSON *node;
+    sig_json_node *node;
 
-    if (b == NULL || b->used == b->cap) {
-        b = new_block(ps->spare, ps->next_cap);
+    if (ps->node == ps->nodes_end) {
+        struct sig_json_block *b = new_block(ps->spare, ps->next_cap);
+
         if (b == NULL)
             return NULL;
         b->next = ps->tree->blocks;
         ps->tree->blocks = b;
+        ps->node = b->nodes;
+        ps->nodes_end = b->nodes + b->cap;
         ps->next_cap *= 2;
     }
-    node = &b->nodes[b->used++];
+    node = ps->node++;
     memset(node, 0, sizeof *node);
     return node;
 }
@@ -199,17 +201,18 @@ static unsigned copy_chunk(const char *p, char *w)
 
 /*
  * The string whose content starts at p (after the opening quote), copied
- * unescaped and NUL-terminated into the tree's buffer. Returns the byte
- * after the closing quote, or NULL with *at set. A NUL inside the string
- * is kept, as cJSON did (it ends the C string). Chunks are copied whole,
+ * unescaped and NUL-terminated into the tree's buffer, its length (NUL
+ * bytes inside it included) in *len. Returns the byte after the closing
+ * quote, or NULL with *at set. Chunks are copied whole,
  * bytes after the string's end included: the copy is shorter than the
  * text read (see sig_json_parse), so they land where the buffer has room
  * and later strings overwrite them.
  */
-static const char *parse_string(struct parser *ps, const char *p, char **out, const char **at)
+static const char *parse_string(struct parser *ps, const char *p, char **out, uint32_t *len,
+                                const char **at)
 {
     const char *end = ps->end;
-    char *w = ps->w;
+    char *w = ps->w, *start = w;
 
     *out = w;
     for (;;) {
@@ -229,6 +232,8 @@ static const char *parse_string(struct parser *ps, const char *p, char **out, co
             }
         }
         if (*p == '"') {
+            /* Shorter than the text, which sig_json_parse keeps below 4 GiB. */
+            *len = (uint32_t)(w - start);
             *w++ = '\0';
             ps->w = w;
             return p + 1;
@@ -358,15 +363,17 @@ static void append(cJSON *parent, cJSON *child)
     first->prev = child;
 }
 
-/* Puts node (named key, inside an object) where the parser is: last in the
- * innermost open array or object, or at the root. */
-static void place(sig_json_tree *tree, cJSON *const *stack, int depth, cJSON *node, char *key)
+/* Puts node (named key, of key_len bytes, inside an object) where the
+ * parser is: last in the innermost open array or object, or at the root. */
+static void place(sig_json_tree *tree, cJSON *const *stack, int depth, sig_json_node *node,
+                  char *key, uint32_t key_len)
 {
-    node->string = key;
+    node->json.string = key;
+    node->key_len = key_len;
     if (depth > 0)
-        append(stack[depth - 1], node);
+        append(stack[depth - 1], &node->json);
     else
-        tree->root = node;
+        tree->root = &node->json;
 }
 
 static const char *skip_space(const char *p)
@@ -384,18 +391,23 @@ enum sig_json_status sig_json_parse(sig_json_tree *tree, sig_json_spare *spare, 
     struct parser ps;
     const char *p, *bad;
     char *key = NULL;
-    cJSON *node;
+    uint32_t key_len = 0;
+    sig_json_node *node;
+    cJSON *open;
 
+    if (len >= (size_t)UINT32_MAX)
+        return SIG_JSON_TOO_LARGE;
     /* Every string's copy and terminator fit in the bytes of its quoted
      * text, so the copy never gets ahead of the text: a whole chunk written
      * at the copy's end stays within the text's length as long as one can
      * be read at the text's. A number's scratch fits in what is left. */
-    if (len == SIZE_MAX || (tree->text_block = new_block(spare, len / sizeof(cJSON) + 1)) == NULL)
+    if ((tree->text_block = new_block(spare, len / sizeof(sig_json_node) + 1)) == NULL)
         return SIG_JSON_NO_MEMORY;
     tree->text_block->next = NULL;
     tree->text = (char *)tree->text_block->nodes;
     ps.tree = tree;
     ps.spare = spare;
+    ps.node = ps.nodes_end = NULL;
     ps.end = text + len;
     ps.w = tree->text;
     ps.next_cap = len / TEXT_BYTES_PER_NODE + MIN_BLOCK_NODES;
@@ -411,23 +423,24 @@ value:
     case '[':
         if (depth == CJSON_NESTING_LIMIT)
             goto invalid;
-        node->type = *p == '{' ? cJSON_Object : cJSON_Array;
+        node->json.type = *p == '{' ? cJSON_Object : cJSON_Array;
         tree->containers++;
-        place(tree, stack, depth, node, key);
-        stack[depth++] = node;
+        place(tree, stack, depth, node, key, key_len);
+        stack[depth++] = &node->json;
         p = skip_space(p + 1);
-        if (*p == (node->type == cJSON_Object ? '}' : ']')) {
+        if (*p == (node->json.type == cJSON_Object ? '}' : ']')) {
             p++;
             depth--;
             goto next;
         }
-        if (node->type == cJSON_Object)
+        if (node->json.type == cJSON_Object)
             goto member;
         key = NULL;
+        key_len = 0;
         goto value;
     case '"':
-        node->type = cJSON_String;
-        p = parse_string(&ps, p + 1, &node->valuestring, &bad);
+        node->json.type = cJSON_String;
+        p = parse_string(&ps, p + 1, &node->json.valuestring, &node->side.len, &bad);
         break;
     case 't':
     case 'f':
@@ -438,18 +451,18 @@ value:
         size_t n = strlen(words[i]);
         if ((size_t)(ps.end - p) < n || memcmp(p, words[i], n) != 0)
             goto invalid;
-        node->type = types[i];
-        node->valueint = i == 0;
+        node->json.type = types[i];
+        node->json.valueint = i == 0;
         p += n;
         break;
     }
     default:
-        node->type = cJSON_Number;
-        p = parse_number(&ps, p, node);
+        node->json.type = cJSON_Number;
+        p = parse_number(&ps, p, &node->json);
     }
     if (p == NULL)
         goto invalid;
-    place(tree, stack, depth, node, key);
+    place(tree, stack, depth, node, key, key_len);
 
 next:
     p = skip_space(p);
@@ -460,15 +473,16 @@ next:
         }
         return SIG_JSON_OK;
     }
-    node = stack[depth - 1];
+    open = stack[depth - 1];
     if (*p == ',') {
         p = skip_space(p + 1);
-        if (node->type == cJSON_Object)
+        if (open->type == cJSON_Object)
             goto member;
         key = NULL;
+        key_len = 0;
         goto value;
     }
-    if (*p != (node->type == cJSON_Object ? '}' : ']')) {
+    if (*p != (open->type == cJSON_Object ? '}' : ']')) {
         bad = p;
         goto invalid;
     }
@@ -480,7 +494,7 @@ member:
     bad = p;
     if (*p != '"')
         goto invalid;
-    p = parse_string(&ps, p + 1, &key, &bad);
+    p = parse_string(&ps, p + 1, &key, &key_len, &bad);
     if (p == NULL)
         goto invalid;
     p = skip_space(p);

@@ -1,21 +1,72 @@
 /*
- * JSON text into a read-only cJSON tree that lives in memory of its own:
- * the nodes are carved from a few large blocks and every string (key or
- * value) is a C string in one buffer as long as the text. cJSON_Parse
- * makes two or three allocations per value (node, key, string), and they
- * were most of what a decoded page cost; cJSON_InitHooks would swap the allocator for
- * every user of the process, so the tree is built here instead, in the
- * shape cJSON's readers (cJSON_ArrayForEach, cJSON_Print...) expect.
+ * JSON text into a tree of cJSON nodes, as cJSON defines them: typed,
+ * linked (child, next, prev) and valued as cJSON_Parse would leave them,
+ * keys and strings NUL-terminated C strings. cJSON stays the model every
+ * reader of a body works on (cJSON_ArrayForEach, cJSON_IsString, ...);
+ * only the parsing is the core's own (sig_json_parse, json_tree.c), and
+ * so is the memory: cJSON_Parse makes two or three allocations per value
+ * (node, key, string), which were most of what a decoded page cost
+ * (docs/INTERNALS.md has the bench figures), and cJSON_InitHooks would swap
+ * the allocator for every user of the process. The nodes are carved from a
+ * few large blocks and every string is copied into one buffer as long as
+ * the text: the tree must never be given to cJSON_Delete (which would free
+ * each node) nor to anything that modifies it; sig_json_tree_free is its
+ * only way out.
  *
- * The tree must never be given to cJSON_Delete or to anything that
- * modifies it: sig_json_tree_free is its only way out.
+ * What cJSON has no field for lives beside each node, in the
+ * sig_json_node that holds it: the byte lengths of its key and of its
+ * string (a JSON string may hold NUL bytes, \u0000, which end the C
+ * string: the length says where it really ends), and for an object or
+ * array the slot of its converted table (doc.h).
  */
 #ifndef SIGNALS_JSON_TREE_H
 #define SIGNALS_JSON_TREE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
+
+/* A node and what is kept beside it. A text of 4 GiB (less a byte) or
+ * more is refused (SIG_JSON_TOO_LARGE), so that every length fits in 32
+ * bits and a node costs 8 bytes more than cJSON's own. */
+typedef struct sig_json_node {
+    cJSON json; /* first: a node's address is its record's */
+    uint32_t key_len; /* bytes of json.string (0 when it is NULL) */
+    union {
+        uint32_t len;  /* a string's bytes in json.valuestring */
+        uint32_t slot; /* an object's or array's converted table (doc.h), 0 if none */
+    } side;
+} sig_json_node;
+
+/* The record of a node of a tree made by sig_json_parse (of no other). */
+static inline const sig_json_node *sig_json_node_of(const cJSON *node)
+{
+    return (const sig_json_node *)(const void *)node;
+}
+
+/* The length of a string node's valuestring, or of a node's key. */
+static inline size_t sig_json_len(const cJSON *node)
+{
+    return sig_json_node_of(node)->side.len;
+}
+
+static inline size_t sig_json_key_len(const cJSON *node)
+{
+    return sig_json_node_of(node)->key_len;
+}
+
+/* The cache slot of an object or array node (doc.h): the one part of a
+ * parsed tree that changes after parsing. */
+static inline int sig_json_slot(const cJSON *node)
+{
+    return (int)sig_json_node_of(node)->side.slot;
+}
+
+static inline void sig_json_set_slot(const cJSON *node, int slot)
+{
+    ((sig_json_node *)node)->side.slot = (uint32_t)slot;
+}
 
 struct sig_json_block;
 
@@ -43,6 +94,7 @@ enum sig_json_status {
     SIG_JSON_OK,
     SIG_JSON_INVALID,  /* not JSON; *at is where it stops being JSON */
     SIG_JSON_TRAILING, /* a value followed by more than whitespace, from *at */
+    SIG_JSON_TOO_LARGE, /* a text of UINT32_MAX bytes or more (sig_json_node) */
     SIG_JSON_NO_MEMORY
 };
 
@@ -52,7 +104,8 @@ enum sig_json_status {
  * characters inside strings are taken as they are) into tree, which must
  * be zeroed, with memory from spare (may be NULL) where it has some.
  * text[len] must be readable and NUL, as it is in a Lua string.
- * Like cJSON's, strings are C strings: a \u0000 escape ends one. On failure
+ * Strings are unescaped whole, \u0000 included, with their lengths beside
+ * their nodes (sig_json_node). On failure
  * *at is the offset of the offending byte; the tree holds whatever was
  * allocated, to be freed all the same.
  */

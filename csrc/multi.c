@@ -246,9 +246,14 @@ void sig_multi_register(lua_State *L)
         { "close", l_close },
         { NULL, NULL },
     };
+    static const luaL_Reg meta[] = {
+        { "__gc", l_close },
+        { "__close", l_close },
+        { NULL, NULL },
+    };
+    static const sig_class multi_class = { SIG_MULTI_MT, meta, { methods, NULL }, 0 };
 
-    sig_http_handle_type(L, SIG_MULTI_MT, methods, l_close);
-    lua_pop(L, 1);
+    sig_class_define(L, &multi_class);
     lua_pushcfunction(L, l_multi);
     lua_setfield(L, -2, "multi");
 }

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "class.h"
 #include "core.h"
 #include "error.h"
 #include "json_lua.h"
@@ -43,7 +44,7 @@ typedef struct sig_object {
 
 static sig_object *check_object(lua_State *L, int idx)
 {
-    sig_object *o = luaL_checkudata(L, idx, SIG_OBJECT_MT);
+    sig_object *o = sig_class_check(L, idx);
     sig_doc_check(L, o->doc);
     return o;
 }
@@ -54,17 +55,22 @@ const char *sig_object_kind(lua_State *L, int idx)
     return o != NULL ? sig_kind_names[o->kind] : NULL;
 }
 
-void sig_object_push(lua_State *L, int doc_table, const cJSON *node, int kind)
+/* Pushes an object of doc (its table at doc_table) without a metatable. */
+static void new_object(lua_State *L, int doc_table, sig_doc *doc, const cJSON *node, int kind)
 {
-    int members = cJSON_GetArraySize(node);
+    int members = sig_json_size(node);
     size_t room = members <= INDEXED_MEMBERS ? (size_t)members : 0;
-    sig_doc *doc;
-    sig_object *o = sig_doc_newuserdata(L, sizeof *o + room * sizeof o->member[0], doc_table, &doc);
+    sig_object *o = sig_doc_newuserdata(L, sizeof *o + room * sizeof o->member[0], doc_table);
 
     o->doc = doc;
     o->node = node;
     o->kind = kind;
     o->indexed = members <= INDEXED_MEMBERS ? 0 : -1;
+}
+
+void sig_object_push(lua_State *L, int doc_table, const cJSON *node, int kind)
+{
+    new_object(L, doc_table, sig_doc_of(L, doc_table), node, kind);
     luaL_setmetatable(L, SIG_OBJECT_MT);
 }
 
@@ -83,7 +89,7 @@ static void build_index(sig_object *o)
 
     memset(o->slots, 0, sizeof o->slots);
     cJSON_ArrayForEach(child, o->node) {
-        size_t len = strlen(child->string);
+        size_t len = sig_json_key_len(child);
         unsigned h = slot_of(child->string, len);
 
         while (o->slots[h] != 0)
@@ -95,15 +101,13 @@ static void build_index(sig_object *o)
     o->indexed = 1;
 }
 
-/* o's member called name (a Lua string of len bytes), or NULL. A name with
- * a NUL in it names no member (keys are C strings): lengths and bytes
- * compared show it, strcmp would stop at the NUL. */
+/* o's member called name (a Lua string of len bytes), or NULL. */
 static const cJSON *member_of(sig_object *o, const char *name, size_t len)
 {
     unsigned h, i;
 
     if (o->indexed < 0 || len >= LONG_KEY)
-        return strlen(name) == len ? sig_json_field(o->node, name) : NULL;
+        return sig_json_member(o->node, name, len);
     if (o->indexed == 0)
         build_index(o);
     for (h = slot_of(name, len); (i = o->slots[h]) != 0; h = (h + 1) & (INDEX_SLOTS - 1)) {
@@ -117,38 +121,47 @@ static const cJSON *member_of(sig_object *o, const char *name, size_t len)
 void sig_object_push_array(lua_State *L, int doc_table, const cJSON *array, int kind)
 {
     const cJSON *child;
+    sig_doc *doc = NULL;
     int i = 0;
 
+    /* The doc and the metatable found once for all the elements. */
     doc_table = lua_absindex(L, doc_table);
-    lua_createtable(L, cJSON_GetArraySize(array), 0);
+    luaL_getmetatable(L, SIG_OBJECT_MT);
+    lua_createtable(L, sig_json_size(array), 0);
     cJSON_ArrayForEach(child, array) {
-        if (sig_json_is(child, cJSON_Object))
-            sig_object_push(L, doc_table, child, kind);
-        else
+        if (sig_json_is(child, cJSON_Object)) {
+            if (doc == NULL)
+                doc = sig_doc_of(L, doc_table);
+            new_object(L, doc_table, doc, child, kind);
+            lua_pushvalue(L, -3);
+            lua_setmetatable(L, -2);
+        } else {
             sig_json_push(L, child);
+        }
         lua_rawseti(L, -2, ++i);
     }
+    lua_remove(L, -2);
 }
 
 /* Pushes item, a member of the object or page at ud (made from doc). */
 static void push_member(lua_State *L, int ud, sig_doc *doc, const cJSON *item)
 {
     /* Only tables are cached (a table field must be the same table on every
-     * read); other values cost less to convert again than to cache. The
-     * tree is the doc's own: its nodes' valueint may be written (doc.h). */
+     * read); other values cost less to convert again than to cache. */
     if (!sig_json_is(item, cJSON_Object) && !sig_json_is(item, cJSON_Array)) {
         sig_json_push(L, item);
-    } else if (item->valueint > 0) {
-        sig_cache_push(L, ud, item->valueint);
+    } else if (sig_json_slot(item) > 0) {
+        sig_cache_push(L, ud, sig_json_slot(item));
     } else {
         sig_json_push(L, item);
-        ((cJSON *)item)->valueint = sig_cache_add(L, ud, doc);
+        sig_json_set_slot(item, sig_cache_add(L, ud, doc));
     }
 }
 
-int sig_field_push(lua_State *L, int ud, sig_doc *doc, const cJSON *node, const char *name)
+int sig_field_push(lua_State *L, int ud, sig_doc *doc, const cJSON *node, const char *name,
+                   size_t len)
 {
-    const cJSON *item = sig_json_field(node, name);
+    const cJSON *item = sig_json_member(node, name, len);
 
     if (item == NULL)
         return 0;
@@ -164,28 +177,29 @@ static int may_be_method(char c)
     return c == 'f' || c == 'j' || c == 't' || c == 'v';
 }
 
-/* The method tables of the kinds are the upvalues of the __index. */
-#define METHODS_UPVALUE(kind) ((kind) + 1)
-
 /* Raises (at load: a programming error) unless may_be_method knows the
- * methods of regs (may be NULL). */
+ * methods of regs. */
 static void check_initials(lua_State *L, const luaL_Reg *regs)
 {
-    for (; regs != NULL && regs->name != NULL; regs++)
+    for (; regs->name != NULL; regs++)
         if (!may_be_method(regs->name[0]))
             luaL_error(L, "signals: may_be_method misses %s", regs->name);
 }
 
-/* The objects' __index. Only the VM calls it, with an object: the
- * metatable is hidden (__metatable), and reading a field is what objects
- * are for, so it takes the object unchecked. */
+/* The objects' __index; the method tables of the kinds are its upvalues,
+ * in enum sig_kind order. */
 static int object_index(lua_State *L)
 {
-    sig_object *o = lua_touserdata(L, 1);
+    sig_object *o;
     const cJSON *item;
     const char *name;
     size_t len;
 
+    /* Run for every field read: the check leaves the metatable on the
+     * stack, below the result. */
+    if (!sig_class_is(L, 1))
+        sig_class_raise(L, 1);
+    o = lua_touserdata(L, 1);
     sig_doc_check(L, o->doc);
     if (lua_type(L, 2) != LUA_TSTRING)
         return 0;
@@ -194,7 +208,7 @@ static int object_index(lua_State *L)
      * returned from the top. */
     if (may_be_method(name[0])) {
         lua_pushvalue(L, 2);
-        lua_rawget(L, lua_upvalueindex(METHODS_UPVALUE(o->kind)));
+        lua_rawget(L, SIG_CLASS_METHODS(o->kind));
         if (!lua_isnil(L, -1))
             return 1;
     }
@@ -227,29 +241,50 @@ static int object_value(lua_State *L)
     return 1;
 }
 
+/* Whether node's member called name is the string value. */
+static int field_is(const cJSON *node, const char *name, const char *value)
+{
+    size_t len;
+    const char *s = sig_json_lstring(node, name, &len);
+
+    return s != NULL && len == strlen(value) && memcmp(s, value, len) == 0;
+}
+
+/* Sets t[field] (t on top of the stack) to node's string member called
+ * name, when it has one; returns whether it did. */
+static int copy_string(lua_State *L, const cJSON *node, const char *name, const char *field)
+{
+    size_t len;
+    const char *s = sig_json_lstring(node, name, &len);
+
+    if (s == NULL)
+        return 0;
+    lua_pushlstring(L, s, len);
+    lua_setfield(L, -2, field);
+    return 1;
+}
+
 /* A failed signal or research as an error of kind "signal" (DESIGN §5). */
 static int object_failure(lua_State *L)
 {
     sig_object *o = check_object(L, 1);
-    const char *status = sig_json_string(o->node, "status");
-    const char *message = sig_json_string(o->node, "error");
-    const char *code = sig_json_string(o->node, "errorCode");
+    size_t len;
+    const char *message = sig_json_lstring(o->node, "error", &len);
 
-    if (status == NULL || strcmp(status, "failed") != 0) {
+    if (!field_is(o->node, "status", "failed")) {
         lua_pushnil(L);
         return 1;
     }
-    if (message == NULL || *message == '\0')
-        message = o->kind == SIG_KIND_SIGNAL ? "signal failed" : "contact research failed";
-    lua_createtable(L, 0, 5);
+    lua_createtable(L, 0, 6);
     lua_pushliteral(L, "signal");
     lua_setfield(L, -2, "kind");
-    lua_pushstring(L, message);
+    if (message == NULL || len == 0)
+        lua_pushstring(L, o->kind == SIG_KIND_SIGNAL ? "signal failed" : "contact research failed");
+    else
+        lua_pushlstring(L, message, len);
     lua_setfield(L, -2, "message");
-    if (code != NULL) {
-        lua_pushstring(L, code);
-        lua_setfield(L, -2, "code");
-    }
+    copy_string(L, o->node, "errorCode", "code");
+    copy_string(L, o->node, "errorAction", "action");
     lua_pushboolean(L, cJSON_IsTrue(sig_json_field(o->node, "retryable")));
     lua_setfield(L, -2, "retryable");
     lua_pushvalue(L, 1);
@@ -258,32 +293,40 @@ static int object_failure(lua_State *L)
     return 1;
 }
 
-/* Appends sep and s, clipped, when s is given. */
-static void add_part(luaL_Buffer *b, const char *sep, const char *s)
+/* Appends sep and s[0..len), clipped, when s is given. */
+static void add_part(luaL_Buffer *b, const char *sep, const char *s, size_t len)
 {
     if (s == NULL)
         return;
     luaL_addstring(b, sep);
-    sig_text_add(b, s, strlen(s), SIG_SHORT);
+    sig_text_add(b, s, len, SIG_SHORT);
+}
+
+/* add_part of node's string member called name. */
+static void add_field(luaL_Buffer *b, const char *sep, const cJSON *node, const char *name)
+{
+    size_t len = 0;
+    const char *s = sig_json_lstring(node, name, &len);
+
+    add_part(b, sep, s, len);
 }
 
 /* object {id=...}, or the first member names when there is no id. */
 static void add_summary(luaL_Buffer *b, const cJSON *node)
 {
-    const char *id = sig_json_string(node, "id");
     const cJSON *child;
     int shown = 0;
 
     luaL_addstring(b, " {");
-    if (id != NULL) {
-        add_part(b, "id=", id);
+    if (sig_json_string(node, "id") != NULL) {
+        add_field(b, "id=", node, "id");
     } else if (cJSON_IsObject(node)) {
         cJSON_ArrayForEach(child, node) {
             if (shown == 3) {
                 luaL_addstring(b, ", ...");
                 break;
             }
-            add_part(b, shown++ ? ", " : "", child->string);
+            add_part(b, shown++ ? ", " : "", child->string, sig_json_key_len(child));
         }
     }
     luaL_addchar(b, '}');
@@ -300,18 +343,18 @@ static int object_tostring(lua_State *L)
 {
     sig_object *o = check_object(L, 1);
     const cJSON *node = o->node;
-    const char *status = sig_json_string(node, "status");
     const char *answer = NULL;
-    const char *name;
+    size_t answer_len = 0;
     luaL_Buffer b;
 
-    if (o->kind == SIG_KIND_SIGNAL && status != NULL && strcmp(status, "completed") == 0) {
+    if (o->kind == SIG_KIND_SIGNAL && field_is(node, "status", "completed")) {
         const cJSON *value = sig_answer_node(node);
         if (value != NULL) {
             sig_json_push_text(L, value);
-            answer = lua_tostring(L, -1);
+            answer = lua_tolstring(L, -1, &answer_len);
         } else {
             answer = "null";
+            answer_len = 4;
         }
     }
     luaL_buffinit(L, &b);
@@ -319,23 +362,22 @@ static int object_tostring(lua_State *L)
     switch (o->kind) {
     case SIG_KIND_SIGNAL:
     case SIG_KIND_CONTACT_RESEARCH:
-        add_part(&b, " ", sig_json_string(node, "id"));
-        add_part(&b, " ", status);
+        add_field(&b, " ", node, "id");
+        add_field(&b, " ", node, "status");
         if (answer != NULL) {
-            const char *type = sig_json_string(node, "answerType");
-            add_part(&b, " ", type);
-            add_part(&b, type != NULL ? ": " : " ", answer);
-        } else if (status != NULL && strcmp(status, "failed") == 0) {
-            add_part(&b, " ", sig_json_string(node, "errorCode"));
+            int typed = sig_json_string(node, "answerType") != NULL;
+            add_field(&b, " ", node, "answerType");
+            add_part(&b, typed ? ": " : " ", answer, answer_len);
+        } else if (field_is(node, "status", "failed")) {
+            add_field(&b, " ", node, "errorCode");
         }
         break;
     case SIG_KIND_CONTACT:
-        name = sig_json_string(node, "fullName");
-        if (name != NULL) {
-            add_part(&b, " ", name);
+        if (sig_json_string(node, "fullName") != NULL) {
+            add_field(&b, " ", node, "fullName");
         } else if (sig_json_string(node, "firstName") || sig_json_string(node, "lastName")) {
-            add_part(&b, " ", sig_json_string(node, "firstName"));
-            add_part(&b, " ", sig_json_string(node, "lastName"));
+            add_field(&b, " ", node, "firstName");
+            add_field(&b, " ", node, "lastName");
         } else {
             add_summary(&b, node);
         }
@@ -349,39 +391,36 @@ static int object_tostring(lua_State *L)
 
 void sig_object_init(lua_State *L)
 {
-    static const luaL_Reg common[] = {
+    /* The methods of each kind, in enum sig_kind order. */
+    static const luaL_Reg signal[] = {
         { "totable", object_totable },
         { "json", object_json },
-        { NULL, NULL }
-    };
-    static const luaL_Reg signal[] = {
         { "value", object_value },
         { "failure", object_failure },
         { NULL, NULL }
     };
     static const luaL_Reg research[] = {
+        { "totable", object_totable },
+        { "json", object_json },
         { "failure", object_failure },
         { NULL, NULL }
     };
-    /* Extra methods by kind, in enum sig_kind order. */
-    static const luaL_Reg *const extra[] = { signal, research, NULL, NULL };
+    static const luaL_Reg other[] = {
+        { "totable", object_totable },
+        { "json", object_json },
+        { NULL, NULL }
+    };
+    static const luaL_Reg meta[] = {
+        { "__index", object_index },
+        { "__tostring", object_tostring },
+        { NULL, NULL }
+    };
+    static const sig_class object_class = {
+        SIG_OBJECT_MT, meta, { signal, research, other, other, NULL }, 1
+    };
     int kind;
 
-    check_initials(L, common);
-    for (kind = SIG_KIND_SIGNAL; kind <= SIG_KIND_OBJECT; kind++)
-        check_initials(L, extra[kind]);
-    luaL_newmetatable(L, SIG_OBJECT_MT);
-    lua_pushliteral(L, SIG_OBJECT_MT);
-    lua_setfield(L, -2, "__metatable");
-    for (kind = SIG_KIND_SIGNAL; kind <= SIG_KIND_OBJECT; kind++) {
-        lua_newtable(L);
-        luaL_setfuncs(L, common, 0);
-        if (extra[kind] != NULL)
-            luaL_setfuncs(L, extra[kind], 0);
-    }
-    lua_pushcclosure(L, object_index, METHODS_UPVALUE(SIG_KIND_OBJECT));
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, object_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_pop(L, 1);
+    for (kind = 0; object_class.methods[kind] != NULL; kind++)
+        check_initials(L, object_class.methods[kind]);
+    sig_class_define(L, &object_class);
 }

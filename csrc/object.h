@@ -30,10 +30,11 @@ void sig_object_push_array(lua_State *L, int doc_table, const cJSON *array, int 
 /* The kind's name if the value at idx is an object, else NULL. */
 const char *sig_object_kind(lua_State *L, int idx);
 
-/* Pushes node's member called name (a string without NUL), converted once
- * by doc, that of the userdata at ud, when it is a table, and returns 1;
- * returns 0 and pushes nothing when there is no such member. */
-int sig_field_push(lua_State *L, int ud, sig_doc *doc, const cJSON *node, const char *name);
+/* Pushes node's member called name[0..len), converted (once by doc, that
+ * of the userdata at ud, when it is a table), and returns 1; returns 0 and
+ * pushes nothing when there is no such member. */
+int sig_field_push(lua_State *L, int ud, sig_doc *doc, const cJSON *node, const char *name,
+                   size_t len);
 
 /*
  * answer.c: the node holding a signal's answer, unwrapped from its typed

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "class.h"
 #include "core.h"
 #include "json_lua.h"
 #include "object.h"
@@ -20,7 +21,7 @@ typedef struct sig_page {
 
 static sig_page *check_page(lua_State *L, int idx)
 {
-    sig_page *p = luaL_checkudata(L, idx, SIG_PAGE_MT);
+    sig_page *p = sig_class_check(L, idx);
     sig_doc_check(L, p->doc);
     return p;
 }
@@ -41,8 +42,8 @@ const cJSON *sig_page_items(const cJSON *root)
 void sig_page_push(lua_State *L, int doc_table, const cJSON *items, int kind,
                    const sig_page_request *req)
 {
-    sig_doc *doc;
-    sig_page *p = sig_doc_newuserdata(L, sizeof *p, doc_table, &doc);
+    sig_doc *doc = sig_doc_of(L, doc_table);
+    sig_page *p = sig_doc_newuserdata(L, sizeof *p, doc_table);
 
     p->doc = doc;
     p->items = items;
@@ -86,7 +87,7 @@ static int page_has_more(const sig_page *p)
 {
     const cJSON *flag = sig_json_field(p->doc->root, "hasMore");
     const cJSON *total = sig_json_field(p->doc->root, "total");
-    double n = cJSON_GetArraySize(p->items), offset, limit;
+    double n = sig_json_size(p->items), offset, limit;
 
     if (cJSON_IsBool(flag))
         return cJSON_IsTrue(flag);
@@ -121,25 +122,29 @@ static int page_index(lua_State *L)
     size_t len;
     const char *key;
     double number;
+    int plain;
 
     lua_pushvalue(L, 2);
-    lua_rawget(L, lua_upvalueindex(1));
+    lua_rawget(L, SIG_CLASS_METHODS(0));
     if (!lua_isnil(L, -1))
         return 1;
     lua_pop(L, 1);
     if (lua_type(L, 2) != LUA_TSTRING)
         return 0;
     key = lua_tolstring(L, 2, &len);
-    if (strlen(key) != len)
-        return 0; /* no JSON name holds a NUL */
-    if (strcmp(key, "items") == 0)
+    /* The page's own names hold no NUL; a key that does can only name a
+     * member of the envelope. */
+    plain = strlen(key) == len;
+    if (plain && strcmp(key, "items") == 0)
         return push_items(L, p);
-    if (strcmp(key, "has_more") == 0) {
+    if (plain && strcmp(key, "has_more") == 0) {
         lua_pushboolean(L, page_has_more(p));
         return 1;
     }
-    if (sig_field_push(L, 1, p->doc, p->doc->root, key))
+    if (sig_field_push(L, 1, p->doc, p->doc->root, key, len))
         return 1;
+    if (!plain)
+        return 0;
     /* Not in the envelope: what the request said, or what the page shows. */
     if ((strcmp(key, "limit") == 0 && page_limit(p, &number))
         || (strcmp(key, "offset") == 0 && page_offset(p, &number))) {
@@ -147,7 +152,7 @@ static int page_index(lua_State *L)
         return 1;
     }
     if (strcmp(key, "count") == 0) {
-        lua_pushinteger(L, cJSON_GetArraySize(p->items));
+        lua_pushinteger(L, sig_json_size(p->items));
         return 1;
     }
     return 0;
@@ -155,7 +160,7 @@ static int page_index(lua_State *L)
 
 static int page_len(lua_State *L)
 {
-    lua_pushinteger(L, cJSON_GetArraySize(check_page(L, 1)->items));
+    lua_pushinteger(L, sig_json_size(check_page(L, 1)->items));
     return 1;
 }
 
@@ -187,7 +192,7 @@ static int page_tostring(lua_State *L)
     int parts = 1;
     double offset;
 
-    lua_pushfstring(L, "page %d", cJSON_GetArraySize(p->items));
+    lua_pushfstring(L, "page %d", sig_json_size(p->items));
     if (cJSON_IsNumber(total)) {
         push_number_part(L, " of %s", total->valuedouble);
         parts++;
@@ -207,15 +212,13 @@ void sig_page_init(lua_State *L)
         { "json", page_json },
         { NULL, NULL }
     };
+    static const luaL_Reg meta[] = {
+        { "__index", page_index },
+        { "__len", page_len },
+        { "__tostring", page_tostring },
+        { NULL, NULL }
+    };
+    static const sig_class page_class = { SIG_PAGE_MT, meta, { methods, NULL }, 0 };
 
-    luaL_newmetatable(L, SIG_PAGE_MT);
-    lua_newtable(L);
-    luaL_setfuncs(L, methods, 0);
-    lua_pushcclosure(L, page_index, 1);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, page_len);
-    lua_setfield(L, -2, "__len");
-    lua_pushcfunction(L, page_tostring);
-    lua_setfield(L, -2, "__tostring");
-    lua_pop(L, 1);
+    sig_class_define(L, &page_class);
 }

@@ -1,5 +1,5 @@
 /*
- * UTF-8 validation, shared by the JSON encoder (which refuses invalid text
+ * UTF-8 validation, shared by the JSON writer (which refuses invalid text
  * rather than send it) and the error-body excerpts (which drop it).
  */
 #ifndef SIGNALS_UTF8_H

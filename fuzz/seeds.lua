@@ -1,11 +1,12 @@
 -- Writes each harness's seed corpus under OUT/<harness>/ from the API
 -- fixtures in spec/fixtures/ (run from the project root):
 --   lua5.4 fuzz/seeds.lua build/fuzz/seeds
--- decode: every fixture. answer: the signal fixtures and their answer
--- members. error_body: the error fixtures with their status and a JSON
--- content type, plus a proxy's HTML page. headers: the retry hints of the
--- 429 fixtures as Retry-After and X-Ratelimit-Reset headers, in every form
--- the client reads (the fixtures are bodies and carry no headers).
+-- decode: every fixture, and strings holding NUL bytes. answer: the
+-- signal fixtures and their answer members. error_body: the error
+-- fixtures with their status and a JSON content type, plus a proxy's HTML
+-- page. headers: the retry hints of the 429 fixtures as Retry-After and
+-- X-Ratelimit-Reset headers, in every form the client reads (the fixtures
+-- are bodies and carry no headers).
 local json = require("dkjson")
 
 local out = assert(arg[1], "usage: seeds.lua OUTDIR")
@@ -54,6 +55,11 @@ for _, name in ipairs(names) do
     if hint then retry_hints[#retry_hints + 1] = hint end
   end
 end
+
+-- Strings and keys holding NUL bytes, which no fixture has.
+write("decode", "nul_bytes", '{"id":"s\\u0000","status":"failed","error":"e\\u0000",'
+  .. '"a\\u0000b":1,"a":2,"nested":{"k\\u0000":["x\\u0000y",{"z":"\\u0000"}]}}')
+write("answer", "nul_bytes", '{"type":"open_text","openText":{"value":"v\\u0000w"}}')
 
 write("error_body", "html502", string.char(1, 146) .. "text/html\n"
   .. "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"

@@ -1,69 +1,27 @@
 -- What each harness does with an input: call signals.core's decoder on it
--- and use everything the result offers, checking what must hold whatever
--- the bytes. A raise here (a failed check, or the core raising on data) is
--- a crash for libFuzzer. Loaded by fuzz_lua.c with signals.core preloaded.
+-- and use everything the result offers (spec/support/exercise.lua),
+-- checking what must hold whatever the bytes. A raise here (a failed check,
+-- or the core raising on data) is a crash for libFuzzer. Loaded by
+-- fuzz_lua.c with signals.core preloaded.
 local core = require("signals.core")
 
-local type, tostring, pairs, ipairs, select, error = type, tostring, pairs, ipairs, select, error
+-- The checks every decoded value must pass, shared with
+-- spec/decode_fault_spec.lua: loaded by path, from this file's directory.
+local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
+local shared = dofile(here .. "/../spec/support/exercise.lua")
+
+local type, tostring, pairs, ipairs, select = type, tostring, pairs, ipairs, select
 local floor = math.floor
-local byte, find, format, sub = string.byte, string.find, string.format, string.sub
+local byte, find, sub = string.byte, string.find, string.sub
+
+local check, is_line, exercise = shared.check, shared.is_line, shared.value
+local check_error_object = shared.error_object
 
 local targets = {}
 
 local KINDS = { "signal", "contact_research", "contact", "object" }
 -- A fixed clock, so that a crash replays exactly (2026-06-20T00:00:00Z).
 local NOW = 1781913600
-
-local function check(ok, what, ...)
-  if not ok then error(format(what, ...), 2) end
-end
-
-local function is_line(s)
-  return type(s) == "string" and not find(s, "[%z\1-\31\127]")
-end
-
-local function check_error_object(err)
-  local line = tostring(err)
-  check(is_line(line) and #line > 0, "tostring(err) is not one line: %q", line)
-  check(type(err.message) == "string" and err.message ~= "", "error without message")
-  check(type(err:totable()) == "table", "err:totable() is not a table")
-end
-
--- Everything an object, a page or an array of them offers.
-local function exercise(value)
-  local kind = core.kind(value)
-  if kind == nil then
-    if type(value) == "table" then
-      for _, v in ipairs(value) do exercise(v) end
-    end
-    return
-  end
-  local line = tostring(value)
-  check(is_line(line), "tostring is not one line: %q", line)
-  local text = value:json()
-  -- The text printed from a tree that parsed is JSON again.
-  check(core.decode(text) ~= nil or core.decode_page(text) ~= nil or find(text, "^[^{%[]"),
-        "json() does not decode again: %q", sub(text, 1, 200))
-  core.encode(value:totable())
-  if kind == "page" then
-    local _ = value.total, value.limit, value.offset, value.count, value.salesNavConnected
-    check(type(value.has_more) == "boolean", "has_more is not a boolean")
-    check(#value == #value.items, "#page differs from #page.items")
-    for _, item in ipairs(value.items) do exercise(item) end
-  else
-    local _ = value.id, value.status, value.answer, value.sources, value.retryable
-    if kind == "signal" then
-      value:value()
-    end
-    if kind == "signal" or kind == "contact_research" then
-      local failure = value:failure()
-      if failure then
-        check(failure.kind == "signal", "failure() of kind %s", tostring(failure.kind))
-        check_error_object(failure)
-      end
-    end
-  end
-end
 
 -- One decode: nil and a message, or a value that works.
 local function decoded(value, message)

@@ -7,7 +7,7 @@ BENCH_CLIMIT := $(BENCH_DIR)/climit
 .PHONY: bench
 
 bench:
-	@sh scripts/deps.sh base bench
+	@sh scripts/deps.sh base bench openresty redis
 	@$(MAKE) --no-print-directory build $(BENCH_CLIMIT)
 	@lua5.4 bench/run.lua
 

@@ -86,6 +86,11 @@ local function operation_doc(op)
   if op.page then
     lines[#lines + 1] = "-- A list operation: `client:pages` and `client:paginate` walk every page."
   end
+  if op.spends then
+    lines[#lines + 1] = op.spends == "items"
+      and "-- Spends credits: counted by `spend_limit`, one per signal and domain."
+      or "-- Spends credits: counted by `spend_limit`."
+  end
   lines[#lines + 1] = "-- @function Client:" .. op.name
   local any_required = false
   for _, field in ipairs(op.fields) do any_required = any_required or field.required == true end

@@ -7,31 +7,9 @@ local helper = require("helper")
 
 local null = core.null
 
--- Uses everything an object or page offers, so that a bad tree would show.
-local function exercise(value)
-  local kind = core.kind(value)
-  if kind == nil then
-    if type(value) == "table" then
-      for _, v in ipairs(value) do exercise(v) end
-    end
-    return
-  end
-  assert.are.equal("string", type(tostring(value)))
-  assert.are.equal("string", type(value:json()))
-  assert.is_not_nil(value:totable())
-  if kind == "page" then
-    local _ = value.total, value.limit, value.offset, value.count, value.has_more, #value
-    assert.are.equal(#value, #value.items)
-    for _, item in ipairs(value.items) do exercise(item) end
-  else
-    local _ = value.id, value.status, value.answer, value.sources
-    if kind == "signal" then
-      value:value()
-      local failure = value:failure()
-      if failure then assert.are.equal("string", type(tostring(failure))) end
-    end
-  end
-end
+-- Uses everything an object or page offers, so that a bad tree would show
+-- (the same checks as the fuzz harnesses').
+local exercise = require("support.exercise").value
 
 -- Decodes without raising: nil + a message, or a value that works.
 local function check(fn, body, ...)

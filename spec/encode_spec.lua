@@ -234,6 +234,21 @@ describe("core.encode", function()
     end)
   end)
 
+  it("writes strings and numbers as :json() does (one writer)", function()
+    local chars = {}
+    for b = 0, 127 do chars[#chars + 1] = string.char(b) end
+    local values = { table.concat(chars), "héllo — 😀", "", "a\0b", 0, -3, 5.0, 0.1, 1 / 3, -2.5e-8,
+                     1e300, 2 ^ 53, 2 ^ 53 + 2, 123456.789, 5e-324, 1.7976931348623157e308 }
+    for _, v in ipairs(values) do
+      local text = '{"v":' .. assert(core.encode(v)) .. "}"
+      local decoded = assert(core.decode(text))
+      assert.are.equal(v, decoded.v)
+      assert.are.equal(text, decoded:json())
+      -- and back again from what the core decoded
+      assert.are.equal(text, core.encode { v = decoded.v })
+    end
+  end)
+
   it("round-trips the request fixtures", function()
     for _, name in ipairs({ "company_signal_create_request.json", "company_signal_create_request_json_schema.json",
                             "company_signal_batch_request.json", "contact_research_create_request.json",

@@ -225,6 +225,75 @@ describe("signals.core objects", function()
   end)
 end)
 
+describe("strings holding NUL bytes (\\u0000)", function()
+  -- Lua strings hold NUL bytes: nothing received is cut at one.
+  local body = '{"id":"s\\u0000\\u0000","status":"failed","question":"q\\u0000tail",'
+    .. '"error":"bad\\u0000reason","errorCode":"E\\u0000","errorAction":"a\\u0000b",'
+    .. '"a\\u0000b":1,"a":2,"nested":{"k\\u0000":["x\\u0000y",{"z":"\\u0000"}]},'
+    .. '"answer":{"type":"open_text","openText":{"value":"v\\u0000w"}}}'
+
+  it("reach fields, keys, nested tables and totable whole", function()
+    local sig = assert(core.decode(body, "signal"))
+    assert.are.equal("s\0\0", sig.id)
+    assert.are.equal("q\0tail", sig.question)
+    -- a key with a NUL is a key of its own, not "a"
+    assert.are.equal(1, sig["a\0b"])
+    assert.are.equal(2, sig.a)
+    assert.is_nil(sig["a\0"])
+    assert.are.same({ ["k\0"] = { "x\0y", { z = "\0" } } }, sig.nested)
+    local t = sig:totable()
+    assert.are.equal("q\0tail", t.question)
+    assert.are.equal(1, t["a\0b"])
+    assert.are.equal(2, t.a)
+    assert.are.equal("x\0y", t.nested["k\0"][1])
+    assert.are.equal("v\0w", sig:value())
+  end)
+
+  it("reach failure() whole", function()
+    local err = assert(core.decode(body, "signal")):failure()
+    assert.are.equal("bad\0reason", err.message)
+    assert.are.equal("E\0", err.code)
+    assert.are.equal("a\0b", err.action)
+    -- tostring keeps to one line: the NUL becomes a space
+    assert.are.equal("signal E : bad reason", tostring(err))
+  end)
+
+  it("reach page envelopes and items whole", function()
+    local p = assert(core.decode_page('{"items":[{"id":"i\\u0000"}],"note":"n\\u0000",'
+      .. '"x\\u0000y":true,"total":1}', "signal"))
+    assert.are.equal("n\0", p.note)
+    assert.is_true(p["x\0y"])
+    assert.is_nil(p["items\0"])
+    assert.are.equal("i\0", p.items[1].id)
+    assert.are.equal("i\0", p:totable().items[1].id)
+    -- a member of an object with more members than the index holds
+    local many = { '"k\\u0000":"v\\u0000"' }
+    for i = 1, 40 do many[#many + 1] = ('"k%d":%d'):format(i, i) end
+    local big = assert(core.decode("{" .. table.concat(many, ",") .. "}"))
+    assert.are.equal("v\0", big["k\0"])
+    assert.are.equal(40, big.k40)
+    assert.is_nil(big.k)
+  end)
+
+  it("are written back by :json() as \\u0000", function()
+    local sig = assert(core.decode(body, "signal"))
+    local text = sig:json()
+    assert.is_truthy(text:find('"question":"q\\u0000tail"', 1, true), text)
+    assert.is_truthy(text:find('"a\\u0000b":1', 1, true), text)
+    assert.is_nil(text:find("\0", 1, true))
+    assert.are.same(sig:totable(), assert(core.decode(text, "signal")):totable())
+    assert.are.equal(text, assert(core.decode(text, "signal")):json())
+    local p = assert(core.decode_page('[{"id":"i\\u0000"}]'))
+    assert.are.equal('[{"id":"i\\u0000"}]', p:json())
+  end)
+
+  it("reach error details whole", function()
+    local fields = core.classify_error(400,
+      '{"error":{"code":"BAD","message":"m","details":{"k\\u0000":"v\\u0000w"}}}', "application/json")
+    assert.are.same({ ["k\0"] = "v\0w" }, fields.details)
+  end)
+end)
+
 describe("sig:value()", function()
   local cases = {
     { "company_signal_completed_boolean.json", true },
@@ -327,6 +396,21 @@ describe("failure()", function()
     assert.is_nil(core.decode('{"error":"x"}', "signal"):failure())
   end)
 
+  it("carries the signal's errorAction as action", function()
+    local sig = core.decode('{"id":"s1","status":"failed","error":"LinkedIn is rate limiting",'
+      .. '"errorCode":"LINKEDIN_RATE_LIMIT_EXCEEDED","errorAction":"Retry in an hour",'
+      .. '"retryable":false}', "signal")
+    local err = sig:failure()
+    assert.are.equal("Retry in an hour", err.action)
+    assert.are.equal("Retry in an hour", err:totable().action)
+    local research = core.decode('{"status":"failed","errorAction":"Check the LinkedIn URL"}',
+      "contact_research")
+    assert.are.equal("Check the LinkedIn URL", research:failure().action)
+    -- absent, or not a string: no action
+    assert.is_nil(signal("company_signal_failed_retryable.json"):failure().action)
+    assert.is_nil(core.decode('{"status":"failed","errorAction":7}', "signal"):failure().action)
+  end)
+
   it("fills in what a failed signal leaves out", function()
     local err = core.decode('{"status":"failed","error":""}', "signal"):failure()
     assert.are.equal("signal failed", err.message)
@@ -378,6 +462,86 @@ describe("tostring of objects", function()
     assert.are.equal("object {a, b, c, ...}", tostring(core.decode('{"a":1,"b":2,"c":3,"d":4}')))
     assert.are.equal("object {}", tostring(core.decode("{}")))
     assert.are.equal("contact {}", tostring(core.decode("{}", "contact")))
+  end)
+end)
+
+describe("every method and metamethod, called with a foreign self", function()
+  -- debug.getmetatable gets past __metatable: each function found in a
+  -- metatable or a method table must refuse a self not of its class with
+  -- an error, never crash or act on it.
+  local getuservalue = debug.getuservalue or debug.getfenv
+
+  local function instances()
+    local sig = assert(core.decode(helper.fixture("company_signal_failed_retryable.json"), "signal"))
+    return {
+      signal = sig,
+      contact_research = assert(core.decode('{"status":"failed"}', "contact_research")),
+      contact = assert(core.decode('{"fullName":"A"}', "contact")),
+      object = assert(core.decode('{"id":"o"}')),
+      page = assert(core.decode_page('{"items":[{"id":"i"}],"total":1}')),
+      error = sig:failure(),
+      http = core.http(),
+      multi = core.multi(),
+      -- what keeps a parsed document, and the state's spare memory
+      doc = getuservalue(sig)[1],
+      spare = debug.getregistry()["signals.spare"],
+    }
+  end
+  local CLASS = { signal = "object", contact_research = "object", contact = "object" }
+  local METHODS = {
+    signal = { "totable", "json", "value", "failure" },
+    contact_research = { "totable", "json", "failure" },
+    contact = { "totable", "json" },
+    object = { "totable", "json" },
+    page = { "totable", "json" },
+    error = { "totable" },
+    http = { "request", "fetch", "close" },
+    multi = { "submit", "poll", "cancel", "close" },
+  }
+
+  -- name -> function for every function of value's class.
+  local function functions_of(name, value)
+    local found, mt = {}, debug.getmetatable(value)
+    assert.is_table(mt, name)
+    for key, f in pairs(mt) do
+      if type(f) == "function" then found[key] = f end
+    end
+    for _, method in ipairs(METHODS[name] or {}) do
+      local f = type(mt.__index) == "table" and mt.__index[method] or value[method]
+      assert.is_function(f, name .. ":" .. method)
+      found[method] = f
+    end
+    return found
+  end
+
+  it("raises an error for each, whatever the self", function()
+    local all = instances()
+    local calls = 0
+    for name, value in pairs(all) do
+      local class = CLASS[name] or name
+      local foreign = { 42, "signal", {}, true, io.stdout, null, print, coroutine.create(function() end) }
+      for other, v in pairs(all) do
+        if (CLASS[other] or other) ~= class then foreign[#foreign + 1] = v end
+      end
+      for fname, f in pairs(functions_of(name, value)) do
+        for _, self in ipairs(foreign) do
+          local ok, err = pcall(f, self, "id", 1)
+          assert(not ok, ("%s %s accepted a %s"):format(name, fname, tostring(self)))
+          assert.is_truthy(tostring(err):find("expected", 1, true), tostring(err))
+          calls = calls + 1
+        end
+        assert.is_false(pcall(f), name .. " " .. fname .. " without a self")
+      end
+    end
+    assert.is_true(calls > 300, tostring(calls))
+    -- and each still works with its own self
+    assert.are.equal("9c8b7a6f-5e4d-4c3b-8a29-1f0e9d8c7b6a", debug.getmetatable(all.signal).__index(all.signal, "id"))
+    assert.are.equal(1, debug.getmetatable(all.page).__len(all.page))
+    assert.are.equal("signal", debug.getmetatable(all.error).__index(all.error, "kind"))
+    assert.are.equal("signals.http (open)", debug.getmetatable(all.http).__tostring(all.http))
+    assert.is_string(all.signal:json())
+    all.http:close()
+    all.multi:close()
   end)
 end)
 
@@ -587,6 +751,49 @@ describe("lifetimes", function()
     collectgarbage()
     collectgarbage()
     assert.are.equal("b", one.id)
+  end)
+
+  it("survive signals.core being loaded again, and so do the new ones", function()
+    -- A test runner (busted) unloads modules between files: the C module is
+    -- opened again in the same state while documents of the first are alive.
+    local body = helper.fixture("company_signal_failed_retryable.json")
+    local old = {
+      sig = core.decode(body, "signal"),
+      page = core.decode_page(helper.fixture("company_signals_list_page.json"), "signal"),
+      err = core.error { kind = "network", message = "down" },
+      http = core.http(),
+    }
+    local gone = setmetatable({}, { __mode = "v" })
+    package.loaded["signals.core"] = nil
+    local ok, again = pcall(require, "signals.core")
+    package.loaded["signals.core"] = core -- the other specs keep theirs
+    assert(ok, again)
+    assert.are_not.equal(core, again)
+    collectgarbage()
+    collectgarbage()
+    -- the old ones, through either module
+    assert.are.equal("INTERNAL_ERROR", old.sig:failure().code)
+    assert.are.equal("signal", again.kind(old.sig))
+    assert.are.equal(3, #old.page.items)
+    assert.are.equal("completed", old.page.items[1].status)
+    assert.are.equal("page", again.kind(old.page))
+    assert.are.equal("network: down", tostring(old.err))
+    assert.are.equal("error", again.kind(old.err))
+    assert.are.equal("signals.http (open)", tostring(old.http))
+    -- new ones, usable by the old module too
+    local sig = again.decode(body, "signal")
+    assert.are.equal("signal", core.kind(sig))
+    assert.are.equal(old.sig:json(), sig:json())
+    assert.are.same(old.sig:totable(), sig:totable())
+    assert.are.equal("page", core.kind(again.decode_page("[]")))
+    assert.are.equal(again.VERSION, core.VERSION)
+    -- everything of both goes with the collector
+    old.http:close()
+    gone[1], gone[2], gone[3], gone[4], gone[5] = old.sig, old.page, old.page.items[1], sig, again
+    old, sig, again = nil, nil, nil
+    collectgarbage()
+    collectgarbage()
+    assert.is_nil(next(gone))
   end)
 end)
 

@@ -148,13 +148,27 @@ describe("core.http", function()
       assert.is_nil(mock:last_request().headers.expect)
     end)
 
-    it("sends the default user agent, or the one given", function()
+    it("sends the user agent given, and none of its own", function()
       assert(get(h, credits))
-      assert.matches("^signals%-lua/%d+%.%d+%.%d+ libcurl/", mock:last_request().headers["user-agent"])
+      assert.is_nil(mock:last_request().headers["user-agent"])
       local other = core.http{ user_agent = "my-tool/1.0" }
       assert(get(other, credits))
       assert.equals("my-tool/1.0", mock:last_request().headers["user-agent"])
       other:close()
+    end)
+
+    it("the curl transport made directly sends the library's user agent", function()
+      local curl = require("signals.transports.curl")
+      local version = core.VERSION:gsub("%.", "%%.")
+      for _, t in ipairs { curl.new(), curl.new{ max_response_bytes = 1000000 } } do
+        assert(t.request{ method = "GET", url = credits, headers = { Authorization = AUTH } })
+        assert.matches("^signals%-lua/" .. version .. " %(Lua 5%.%d%)$", mock:last_request().headers["user-agent"])
+        t.close()
+      end
+      local given = curl.new{ user_agent = "my-tool/2.0" }
+      assert(given.request{ method = "GET", url = credits, headers = { Authorization = AUTH } })
+      assert.equals("my-tool/2.0", mock:last_request().headers["user-agent"])
+      given.close()
     end)
 
     it("keeps the connection alive across requests", function()

@@ -1,111 +1,43 @@
--- The worker of the Redis pattern: Redis scripts (examples/redis/enqueue.lua)
--- queue API calls in the stream signals:requests; this process, a plain Lua
--- program with signals, reads them as a member of a consumer group, makes
--- each call, pushes the answer to the list signals:reply:<id> and
--- acknowledges the request. Run as many workers as needed: the group hands
--- each request to one of them. A worker that dies leaves its requests
--- pending; on restart it answers them first.
+-- A worker of signals.queue: Redis scripts (examples/redis/enqueue.lua) or
+-- Lua callers (q:enqueue) queue API calls in the stream signals:jobs; this
+-- process reads them as a member of the consumer group, makes each call
+-- and stores its result for the caller (signals:jobs:result:<id>). Run as
+-- many as you like, each under its own WORKER_NAME: a worker that dies
+-- leaves its jobs to the others, and a signal it created is polled, not
+-- paid for again.
 --
---   SABER_API_KEY=sk_live_... REDIS_PORT=6379 lua5.4 examples/redis/worker.lua [--drain]
+--   SABER_API_KEY=sk_live_... REDIS_PORT=6379 WORKER_NAME=w1 lua5.4 examples/redis/worker.lua [--drain]
 --
 -- --drain: answer what is queued, then exit (cron-style) instead of waiting.
--- A reply is {"id":..., "ok":true, "result":<the API's JSON>} or
--- {"id":..., "ok":false, "error":{kind, status, code, message, retryable, ...}}.
-local here = arg and arg[0] and arg[0]:match("^(.*)/[^/]*$") or "."
-package.path = here .. "/?.lua;" .. package.path
-
+-- On Lua 5.1 to 5.3 it talks to Redis with Debian's lua-redis, on 5.4 with
+-- signals.resp (Debian packages no Redis client for 5.4).
 local signals = require("signals")
-local json = require("dkjson")
-local resp = require("resp")
 
-local unpack = table.unpack or unpack
+local STREAM = "signals:jobs"
+local host, port = os.getenv("REDIS_HOST") or "127.0.0.1", tonumber(os.getenv("REDIS_PORT")) or 6379
 
-local STREAM, GROUP = "signals:requests", "signals-workers"
-local REPLY_PREFIX, REPLY_TTL = "signals:reply:", 3600
-local BLOCK_MS = 5000
-
--- What a script may ask for: creating and reading signals, not deleting.
-local ALLOWED = { run_signal = true, create_signal = true, get_signal = true, list_signals = true,
-  create_contact_research = true, get_contact_research = true, get_credits = true }
-
-local drain = arg and arg[1] == "--drain"
-local consumer = os.getenv("WORKER_NAME") or "worker-1"
-
-local redis = assert(resp.connect(os.getenv("REDIS_HOST") or "127.0.0.1",
-  tonumber(os.getenv("REDIS_PORT")) or 6379, BLOCK_MS / 1000 + 30))
-local created, problem = redis:call("XGROUP", "CREATE", STREAM, GROUP, "0", "MKSTREAM")
-if not created and not problem:find("BUSYGROUP", 1, true) then error(problem) end
+local conn
+if _VERSION == "Lua 5.4" then
+  conn = require("signals.resp").new{ host = host, port = port, timeout = 30 }
+else
+  local redis = require("redis")
+  -- lua-redis 2.0.5 predates streams: the queue's commands are defined here.
+  for _, name in ipairs{ "xadd", "xgroup", "xreadgroup", "xautoclaim", "xpending", "xlen" } do
+    redis.commands[name] = redis.command(name:upper())
+  end
+  conn = redis.connect(host, port, 30)
+end
 
 local client = signals.new{ timeout = 150 }   -- api_key, base_url from the environment
+local queue = signals.queue.new{ client = client, redis = conn, stream = STREAM,
+  -- What a script may ask for: creating and reading signals, not deleting.
+  allow = { "run_signal", "create_signal", "get_signal", "list_signals", "create_contact_research",
+            "get_contact_research", "get_credits" } }
 
--- JSON objects stay objects when sent on (an empty {} is not an array).
-local function mark_objects(value)
-  if type(value) ~= "table" then return value end
-  for k, v in pairs(value) do value[k] = mark_objects(v) end
-  local meta = getmetatable(value)
-  if meta and meta.__jsontype == "object" then return signals.object(value) end
-  return value
-end
-
-local function failure(id, err)
-  return json.encode{ id = id, ok = false, error = {
-    kind = err.kind, status = err.status, code = err.code, message = err.message,
-    retryable = err.retryable, retry_after = err.retry_after, request_id = err.request_id } }, false
-end
-
--- The reply to one request (JSON text), and whether the call succeeded.
-local function answer(id, fields)
-  local op = fields.op
-  if not ALLOWED[op] then
-    return failure(id, { kind = "invalid_request", message = "operation not allowed: " .. tostring(op) })
-  end
-  local params, _, bad = json.decode(fields.params or "{}", 1, signals.null)
-  if type(params) ~= "table" then
-    return failure(id, { kind = "invalid_request", message = "the parameters are not a JSON object: "
-      .. tostring(bad) })
-  end
-  local result, err = client[op](client, mark_objects(params))
-  if result == nil then return failure(id, err) end
-  local text = type(result) == "userdata" and result:json() or json.encode(result)
-  return string.format('{"id":%s,"ok":true,"result":%s}', json.encode(id), text), true
-end
-
--- Answer and acknowledge together, so that an answered request is never
--- answered twice.
-local function reply(id, text)
-  local key = REPLY_PREFIX .. id
-  assert(redis:call("MULTI"))
-  assert(redis:call("RPUSH", key, text))
-  assert(redis:call("EXPIRE", key, REPLY_TTL))
-  assert(redis:call("XACK", STREAM, GROUP, id))
-  assert(redis:call("EXEC"))
-end
-
--- "0": this consumer's pending requests (read before a crash), then ">":
--- new ones.
-local from = "0"
-while true do
-  local read = { "XREADGROUP", "GROUP", GROUP, consumer, "COUNT", "16" }
-  if from == ">" and not drain then
-    read[#read + 1] = "BLOCK"
-    read[#read + 1] = BLOCK_MS
-  end
-  read[#read + 1] = "STREAMS"
-  read[#read + 1] = STREAM
-  read[#read + 1] = from
-  local streams = assert(redis:call(unpack(read)))
-  local entries = streams ~= resp.null and streams[1][2] or {}
-  if #entries == 0 then
-    if from == ">" and drain then break end
-    from = ">"
-  end
-  for _, entry in ipairs(entries) do
-    local id, fields = entry[1], resp.fields(entry[2])
-    local text, ok = answer(id, fields)
-    reply(id, text)
-    print(id .. " " .. tostring(fields.op) .. (ok and " ok" or " failed"))
-  end
-end
-
-redis:close()
+local drain = arg and arg[1] == "--drain"
+local done, err = queue:work{ consumer = os.getenv("WORKER_NAME") or "worker-1",
+  -- Finished jobs leave the stream: an empty one is a drained one.
+  stop = drain and function() return conn:xlen(STREAM) == 0 end or nil }
+if not done then error(tostring(err)) end
+print(done .. " jobs answered")
 client:close()

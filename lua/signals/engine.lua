@@ -17,6 +17,7 @@
 local core = require("signals.core")
 local request = require("signals.request")
 local errors = require("signals.errors")
+local cache = require("signals.cache")
 
 local type, pairs, ipairs, error, pcall, setmetatable, tostring, rawget =
   type, pairs, ipairs, error, pcall, setmetatable, tostring, rawget
@@ -44,8 +45,11 @@ local CLOSED = "the client is closed"
 -- The methods besides the operations that client:start takes.
 local HELPERS = { run_signal = true, run_contact_signal = true, wait = true, get_any_signal = true }
 
--- The client as a job sees it: operations and sleeps yield to the engine,
--- everything else is the client's.
+local function yield_call(_, op, params, opts) return yield(CALL, op, params, opts) end
+
+-- The client as a job sees it: operations (through the answer cache, when
+-- the client has one) and sleeps yield to the engine, everything else is
+-- the client's.
 local function job_view(client, operations)
   local options = setmetatable({ sleep = function(seconds) yield(SLEEP, seconds) end },
                                { __index = client.options })
@@ -53,6 +57,9 @@ local function job_view(client, operations)
     local op = operations[name]
     if not op then return client[name] end
     local method = function(_, params, opts) return yield(CALL, op, params, opts) end
+    if client.cache then
+      method = function(_, params, opts) return cache.call(client, op, params, opts, yield_call) end
+    end
     view[name] = method
     return method
   end })

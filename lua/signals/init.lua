@@ -18,17 +18,21 @@ local engine = require("signals.engine")
 local ratelimit = require("signals.ratelimit")
 local webhook = require("signals.webhook")
 local url = require("signals.url")
+local store = require("signals.store")
+local cache = require("signals.cache")
+local spend = require("signals.spend")
+local queue = require("signals.queue")
 
 local type, pairs, ipairs, tostring, error, require, setmetatable, rawget, pcall =
   type, pairs, ipairs, tostring, error, require, setmetatable, rawget, pcall
-local format, gsub, find = string.format, string.gsub, string.find
+local format, gsub, find, byte = string.format, string.gsub, string.find, string.byte
 local getenv, execute = os.getenv, os.execute
 local ceil = math.ceil
 
 local signals = {}
 
 --- The library's version, a semver string.
-signals.VERSION = "0.1.0"
+signals.VERSION = core.VERSION
 
 --- JSON null: what a field holding null reads as, and what to send for null.
 -- It is a light userdata equal to lua-cjson's `cjson.null`.
@@ -43,6 +47,15 @@ signals.kind = core.kind
 
 --- Webhook deliveries: @{signals.webhook} (verify, sign, parse).
 signals.webhook = webhook
+
+--- Stores for the state many clients share (the rate limiter's buckets,
+-- the answer cache, the spend limit): @{signals.store}
+-- (`signals.store.memory{}`, `signals.store.shdict(name)`,
+-- `signals.store.redis(conn)`).
+signals.store = store
+
+--- A durable queue of calls on Redis streams: @{signals.queue}.
+signals.queue = queue
 
 --- Marks a table to be sent as a JSON object, so that an empty one is `{}`
 -- (an empty table is sent as `[]`).
@@ -144,7 +157,8 @@ end })
 -- is one line with kind, status, code, message and request id;
 -- `err:totable()` a plain copy of the fields. No field ever shows the API key.
 -- @field kind `"network"`, `"timeout"`, `"http"`, `"decode"`,
---   `"invalid_request"` (refused before sending) or `"signal"` (a failed signal)
+--   `"invalid_request"` (refused before sending), `"signal"` (a failed signal)
+--   or `"spend_limit"` (refused before sending by the client's `spend_limit`)
 -- @field status the HTTP status, or nil when no response arrived
 -- @field code the API's machine code (`error.code`, or a failed signal's `errorCode`)
 -- @field type the API's error type (`error.type`)
@@ -170,7 +184,8 @@ local DEFAULTS = {
   max_response_bytes = 32 * 1024 * 1024,
   sync_wait = 120, rate_limit_floor = 5,
   clock = core.now,
-  user_agent = "signals-lua/" .. signals.VERSION .. " (" .. _VERSION .. ")",
+  -- One default, whichever transport sends it.
+  user_agent = require("signals.transports.curl").USER_AGENT,
 }
 
 local CLIENT_OPTIONS = {
@@ -184,6 +199,8 @@ local CLIENT_OPTIONS = {
   on_request = "function", on_response = "function", on_retry = "function",
   sleep = "function", clock = "function", allow_insecure_http = "boolean",
   rate_limit = "any", -- nil, false or a table: ratelimit.problems checks it
+  cache = "any", spend_limit = "any", -- checked by cache.problems, spend.problems
+  on_store_error = "function",
 }
 
 -- The default `sleep`: it blocks the caller, except in OpenResty where
@@ -243,6 +260,7 @@ local operation_by_name = {}
 for _, op in ipairs(operations) do
   operation_by_name[op.name] = op
   Client[op.name] = function(self, params, opts)
+    if self.cache then return cache.call(self, op, params, opts, request.call) end
     return request.call(self, op, params, opts)
   end
 end
@@ -442,8 +460,24 @@ end
 -- @field rate_limit the client-side limiter: a table of `writes_per_minute`
 --   (default 2000), `reads_per_minute` (100000), `write_burst` (400),
 --   `read_burst` (10000), `extract_per_minute` (6) and `extract_burst` (3)
---   (template-extract proposals, which also take a write token), or `false`
---   for none; it also follows the server's `X-Ratelimit-*` headers
+--   (template-extract proposals, which also take a write token), `store` (a
+--   @{signals.store} holding the buckets, so that every client sharing it
+--   shares the key's limits; default: this client's own), or `false` for
+--   none; it also follows the server's `X-Ratelimit-*` headers
+-- @field cache the answer cache, off by default: `{ store = s, ttl = 43200 }`
+--   keeps completed signals in store `s` for `ttl` seconds (less their age)
+--   under what defines their answer; a question asked again is answered
+--   from it, sending nothing. `forceRefresh = true` skips it
+-- @field spend_limit the runaway guard, off by default: `{ calls = N, per =
+--   seconds, store = s }` lets at most `N` calls of the operations that spend
+--   credits go per `per` seconds (counted in store `s`, default this
+--   client's own; a batch counts signals × domains); one more returns an
+--   @{Error} of kind `"spend_limit"`, nothing sent
+-- @field on_store_error hook called with `{ store, operation, key, message }`
+--   when a store fails (`store`: `"memory"`, `"shdict"`, `"redis"` or
+--   `"custom"`; `operation`: `"reserve"`, `"get"` or `"set"`), once per
+--   outage; meanwhile the limits hold at a quarter of their rate in this
+--   client (a store's `fallback_share`), the cache misses, nothing fails
 -- @field transport a table with `request(req)` returning `res` or `nil, err`
 --   (`req = { method, url, headers, body, timeout, connect_timeout }`,
 --   `res = { status, headers (lower-case names), body }`); default:
@@ -473,7 +507,10 @@ end
 function signals.new(opts)
   if opts == nil then opts = {} end
   local problems = validate.settings(CLIENT_OPTIONS, opts)
-  if #problems == 0 then problems = ratelimit.problems(opts.rate_limit) end
+  for _, check in ipairs{ { ratelimit.problems, "rate_limit" }, { cache.problems, "cache" },
+                          { spend.problems, "spend_limit" } } do
+    if #problems == 0 then problems = check[1](opts[check[2]]) end
+  end
   if #problems > 0 then error("signals.new: " .. validate.message(problems), 2) end
 
   local options = {}
@@ -498,8 +535,25 @@ function signals.new(opts)
     ca_file = options.ca_file, ca_path = options.ca_path, proxy = options.proxy,
     max_response_bytes = options.max_response_bytes,
   }
+  -- One guard per store, so that a store failing is reported once per
+  -- outage whatever uses it; keys carry an id of the API key, so that keys
+  -- sharing a store keep their own budgets and answers.
+  local guards = {}
+  local function guarded(s)
+    if not s then return nil end
+    guards[s] = guards[s] or store.guard(s, options.on_store_error)
+    return guards[s]
+  end
+  local key_id = gsub(core.hmac_sha256("signals key id", options.api_key or ""):sub(1, 8), ".",
+    function(c) return format("%02x", byte(c)) end)
+  local rate_limit, spend_limit = opts.rate_limit, opts.spend_limit
   return setmetatable({ options = options, transport = transport, owns_transport = opts.transport == nil,
-                        closed = false, limiter = ratelimit.new(opts.rate_limit, options.max_retry_after) },
+                        closed = false,
+                        limiter = ratelimit.new(rate_limit, options.max_retry_after,
+                          guarded(rate_limit and rate_limit.store), key_id),
+                        cache = cache.new(opts.cache, guarded(opts.cache and opts.cache.store), key_id),
+                        spend = spend.new(spend_limit,
+                          guarded(spend_limit and (spend_limit.store or store.memory())), key_id) },
                       Client)
 end
 

@@ -19,6 +19,13 @@
 -- (the rule every element follows) and `max_items`. `required_unless` names
 -- the field whose presence makes this one optional (a signal's question
 -- comes from its template when signalTemplateId is given: API-NOTES §16a).
+--
+-- `spends` marks the operations that spend credits, which the client's
+-- `spend_limit` counts: `true` one per call, `"items"` one per signal and
+-- domain (the batch create). The API documents no cost per operation
+-- (API-NOTES §11.1, §16); marked are those it names as paid: signal creates,
+-- contact research, the contact search and the email finder, list creation
+-- and import, and subscription runs ("consumes credits", §8.9).
 
 local ANSWER_TYPES = { "open_text", "boolean", "number", "list", "percentage", "currency", "url",
   "json_schema", "contacts", "contact_posts", "contact_engagements", "contacts_generation" }
@@ -42,7 +49,7 @@ local SIGNAL_STATUS = { type = "options", enum = { "processing", "completed", "f
 
 return {
   -- contact
-  { name = "find_email", id = "findEmail", method = "POST", path = "/v1/contacts/find-email", result = "object",
+  { name = "find_email", id = "findEmail", method = "POST", path = "/v1/contacts/find-email", result = "object", spends = true,
     fields = {
       { name = "full_name", location = "body", type = "string", required = true, min_length = 1, max_length = 200 },
       { name = "domain", location = "body", type = "string", required = true, pattern = "mail_domain" },
@@ -52,7 +59,7 @@ return {
       { name = "externalId", location = "query", type = "string", required = true },
       { name = "externalSource", location = "query", type = "string", required = true },
     } },
-  { name = "create_contact_research", id = "createContactResearch", method = "POST", path = "/v1/contacts/research", result = "contact_research",
+  { name = "create_contact_research", id = "createContactResearch", method = "POST", path = "/v1/contacts/research", result = "contact_research", spends = true,
     fields = {
       { name = "firstName", location = "body", type = "string", required = true },
       { name = "lastName", location = "body", type = "string", required = true },
@@ -67,7 +74,7 @@ return {
     fields = {
       { name = "id", location = "path", type = "string", required = true },
     } },
-  { name = "search_contacts", id = "searchContacts", method = "POST", path = "/v1/contacts/search", page = "contact",
+  { name = "search_contacts", id = "searchContacts", method = "POST", path = "/v1/contacts/search", page = "contact", spends = true,
     fields = {
       { name = "companyLinkedInUrls", location = "body", type = "json", items = STRING },
       { name = "firstName", location = "body", type = "string" },
@@ -81,7 +88,7 @@ return {
       { name = "offset", location = "body", type = "number", integer = true, min = 0 },
     } },
   -- companySignal
-  { name = "create_company_signal_sync", id = "createCompanySignalSync", method = "POST", path = "/v1/companies/signals/sync", result = "signal",
+  { name = "create_company_signal_sync", id = "createCompanySignalSync", method = "POST", path = "/v1/companies/signals/sync", result = "signal", spends = true,
     fields = {
       { name = "X-Sbr-Timeout-Sec", location = "header", type = "number", integer = true, min = 1, max = 900 },
       { name = "X-Sbr-Timeout-Error", location = "header", type = "options", enum = BOOLEAN_TEXT },
@@ -108,7 +115,7 @@ return {
       { name = "status", location = "query", type = "json", items = SIGNAL_STATUS },
       { name = "subscriptionId", location = "query", type = "string" },
     } },
-  { name = "create_signal", id = "createSignal", method = "POST", path = "/v1/companies/signals", result = "signal",
+  { name = "create_signal", id = "createSignal", method = "POST", path = "/v1/companies/signals", result = "signal", spends = true,
     fields = {
       { name = "domain", location = "body", type = "string", required = true, pattern = "domain" },
       { name = "question", location = "body", type = "string", required_unless = "signalTemplateId" },
@@ -122,7 +129,7 @@ return {
       { name = "connectors", location = "body", type = "json" },
       { name = "verificationMode", location = "body", type = "options", enum = VERIFICATION_MODES },
     } },
-  { name = "create_signal_batch", id = "createSignalBatch", method = "POST", path = "/v1/companies/signals/batch", result = "object",
+  { name = "create_signal_batch", id = "createSignalBatch", method = "POST", path = "/v1/companies/signals/batch", result = "object", spends = "items",
     fields = {
       { name = "signals", location = "body", type = "json", required = true, items = OBJECT },
       -- Judged per item by the API (API-NOTES §16a): a malformed domain is
@@ -193,7 +200,7 @@ return {
     fields = {
       { name = "subscriptionId", location = "path", type = "string", required = true },
     } },
-  { name = "trigger_signal_subscription", id = "triggerSignalSubscription", method = "POST", path = "/v1/companies/signals/subscriptions/{subscriptionId}/trigger", result = "object",
+  { name = "trigger_signal_subscription", id = "triggerSignalSubscription", method = "POST", path = "/v1/companies/signals/subscriptions/{subscriptionId}/trigger", result = "object", spends = true,
     fields = {
       { name = "subscriptionId", location = "path", type = "string", required = true },
     } },
@@ -236,7 +243,7 @@ return {
       { name = "actionId", location = "path", type = "string", required = true },
     } },
   -- contactSignal
-  { name = "create_contact_signal_sync", id = "createContactSignalSync", method = "POST", path = "/v1/contacts/signals/sync", result = "signal",
+  { name = "create_contact_signal_sync", id = "createContactSignalSync", method = "POST", path = "/v1/contacts/signals/sync", result = "signal", spends = true,
     fields = {
       { name = "X-Sbr-Timeout-Sec", location = "header", type = "number", integer = true, min = 1, max = 900 },
       { name = "X-Sbr-Timeout-Error", location = "header", type = "options", enum = BOOLEAN_TEXT },
@@ -258,7 +265,7 @@ return {
       { name = "limit", location = "query", type = "number", integer = true, min = 1 },
       { name = "offset", location = "query", type = "number", integer = true, min = 0 },
     } },
-  { name = "create_contact_signal", id = "createContactSignal", method = "POST", path = "/v1/contacts/signals", result = "signal",
+  { name = "create_contact_signal", id = "createContactSignal", method = "POST", path = "/v1/contacts/signals", result = "signal", spends = true,
     fields = {
       { name = "contactProfileUrl", location = "body", type = "string", required = true },
       { name = "question", location = "body", type = "string", required_unless = "signalTemplateId" },
@@ -282,7 +289,7 @@ return {
       { name = "limit", location = "query", type = "number", integer = true, min = 1, max = 100 },
       { name = "offset", location = "query", type = "number", integer = true, min = 0 },
     } },
-  { name = "create_contact_list", id = "createContactList", method = "POST", path = "/v1/contacts/lists", result = "object",
+  { name = "create_contact_list", id = "createContactList", method = "POST", path = "/v1/contacts/lists", result = "object", spends = true,
     fields = {
       { name = "name", location = "body", type = "string", required = true },
       { name = "filters", location = "body", type = "json", required = true },
@@ -398,7 +405,7 @@ return {
     fields = {
       { name = "subscriptionId", location = "path", type = "string", required = true },
     } },
-  { name = "trigger_market_signal_subscription", id = "triggerMarketSignalSubscription", method = "POST", path = "/v1/market-signals/subscriptions/{subscriptionId}/trigger", result = "object",
+  { name = "trigger_market_signal_subscription", id = "triggerMarketSignalSubscription", method = "POST", path = "/v1/market-signals/subscriptions/{subscriptionId}/trigger", result = "object", spends = true,
     fields = {
       { name = "subscriptionId", location = "path", type = "string", required = true },
     } },
@@ -435,7 +442,7 @@ return {
       { name = "description", location = "body", type = "json" },
     } },
   -- companyList
-  { name = "import_company_list", id = "importCompanyList", method = "POST", path = "/v1/companies/lists/import", result = "object",
+  { name = "import_company_list", id = "importCompanyList", method = "POST", path = "/v1/companies/lists/import", result = "object", spends = true,
     fields = {
       { name = "name", location = "body", type = "string", required = true, min_length = 1, max_length = 200 },
       { name = "source", location = "body", type = "json", required = true },
@@ -449,7 +456,7 @@ return {
       { name = "limit", location = "query", type = "number", integer = true, min = 1, max = 100 },
       { name = "offset", location = "query", type = "number", integer = true, min = 0 },
     } },
-  { name = "create_company_list", id = "createCompanyList", method = "POST", path = "/v1/companies/lists", result = "object",
+  { name = "create_company_list", id = "createCompanyList", method = "POST", path = "/v1/companies/lists", result = "object", spends = true,
     fields = {
       { name = "name", location = "body", type = "string", required = true, min_length = 1, max_length = 200 },
       { name = "filter", location = "body", type = "json", required = true },

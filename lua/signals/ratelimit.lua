@@ -6,6 +6,7 @@
 -- retries included), tells it when the exchange is sent and tells it the
 -- answer (or that none will come) exactly once.
 local validate = require("signals.validate")
+local store = require("signals.store")
 
 local type, pairs, tonumber, setmetatable = type, pairs, tonumber, setmetatable
 local min, max, huge = math.min, math.max, math.huge
@@ -18,7 +19,8 @@ ratelimit.DEFAULTS = { writes_per_minute = 2000, reads_per_minute = 100000,
 
 local SETTINGS = { writes_per_minute = "positive", reads_per_minute = "positive",
                    write_burst = "positive_integer", read_burst = "positive_integer",
-                   extract_per_minute = "positive", extract_burst = "positive_integer" }
+                   extract_per_minute = "positive", extract_burst = "positive_integer",
+                   store = "any" }
 
 -- API.md §13: POST, PUT, DELETE are writes; GET, HEAD, OPTIONS reads. PATCH
 -- changes data too.
@@ -31,45 +33,28 @@ function ratelimit.problems(settings)
   if type(settings) ~= "table" then
     return { { field = "rate_limit", message = "'rate_limit' must be a table or false" } }
   end
-  return validate.settings(SETTINGS, settings, "rate_limit")
+  local problems = validate.settings(SETTINGS, settings, "rate_limit")
+  local problem = #problems == 0 and settings.store ~= nil and store.problem(settings.store)
+  if problem then problems[1] = { field = "rate_limit.store", message = "'rate_limit.store' " .. problem } end
+  return problems
 end
 
--- The buckets live in a store behind one primitive, so that their state
--- can move to a store that processes share (an nginx shared dict, Redis)
--- without changing the limiter:
+-- The buckets live in a store (signals.store: this client's own in
+-- memory, or one that processes share: an nginx shared dict, Redis), behind
+-- its one atomic primitive, GCRA over one number per bucket:
 --
---   store.reserve(key, rate, burst, now) -> wait
+--   store:reserve(key, rate, burst, now, max_wait) -> wait, taken
 --
 -- takes one token from the bucket `key`, which lets `rate` requests per
 -- second through on average and `burst` at once, for a request asked for at
 -- `now` (seconds, on a clock every user of the store shares), and returns
--- the seconds from `now` until that token is due (0: at once). It never
--- refuses: a token may be reserved before it exists, each reservation
--- getting the next free slot, 1/rate after the one before, so that
--- requests waiting together get slots of their own, never more than
--- burst + rate * t of them in any t seconds. The caller sends at its slot
--- (not before) without asking again; a token reserved and not used is lost
--- (the limiter errs on the side of sending less). The state is one number per bucket, its
--- theoretical arrival time (GCRA): when the bucket will be full again,
--- none meaning full now. One atomic step (a Lua script in Redis, a lock
--- around a shared dict's get and set):
---
---   tat        = max(state[key] or now, now)
---   state[key] = tat + 1 / rate
---   wait       = max(0, tat + 1 / rate - burst / rate - now)
---
--- A state that `now` has passed only says "full": a store may let it
--- expire at that time.
-local function local_store()
-  local state = {}
-  return {
-    reserve = function(key, rate, burst, now)
-      local tat = max(state[key] or now, now) + 1 / rate
-      state[key] = tat
-      return max(0, tat - burst / rate - now)
-    end,
-  }
-end
+-- the seconds from `now` until that token is due (0: at once). The limiter
+-- never refuses (max_wait is infinite): a token may be reserved before it
+-- exists, each reservation getting the next free slot, 1/rate after the
+-- one before, so that requests waiting together get slots of their own,
+-- never more than burst + rate * t of them in any t seconds. The caller
+-- sends at its slot (not before) without asking again; a token reserved
+-- and not used is lost (the limiter errs on the side of sending less).
 
 local Limiter = {}
 Limiter.__index = Limiter
@@ -84,15 +69,19 @@ end
 -- (ratelimit.problems). A server reset further away than `max_wait`
 -- seconds is not waited for: the request goes, and the retry policy deals
 -- with the 429 (it does not wait that long either: max_retry_after).
-function ratelimit.new(settings, max_wait)
+-- `shared`: the guarded store of `settings.store` (store.guard), whose
+-- buckets are then those of every client sharing it, under keys of the API
+-- key's id `key_id`.
+function ratelimit.new(settings, max_wait, shared, key_id)
   if settings == false then return nil end
   local s = {}
   for name, value in pairs(ratelimit.DEFAULTS) do s[name] = value end
   for name, value in pairs(settings or {}) do s[name] = value end
-  return setmetatable({ store = local_store(), max_wait = max_wait,
-                        write = class("write", s.writes_per_minute, s.write_burst),
-                        read = class("read", s.reads_per_minute, s.read_burst),
-                        extract = class("extract", s.extract_per_minute, s.extract_burst) },
+  local prefix = shared and "rl:" .. key_id .. ":" or ""
+  return setmetatable({ store = shared or store.memory(), max_wait = max_wait,
+                        write = class(prefix .. "write", s.writes_per_minute, s.write_burst),
+                        read = class(prefix .. "read", s.reads_per_minute, s.read_burst),
+                        extract = class(prefix .. "extract", s.extract_per_minute, s.extract_burst) },
                       Limiter)
 end
 
@@ -109,8 +98,8 @@ end
 -- Reserves the tokens of one request of class `c` (and `also`) asked for
 -- at `now`: the seconds until it may go by the buckets (0: now).
 function Limiter:reserve(c, also, now)
-  local wait = self.store.reserve(c.key, c.rate, c.burst, now)
-  if also then wait = max(wait, self.store.reserve(also.key, also.rate, also.burst, now)) end
+  local wait = self.store:reserve(c.key, c.rate, c.burst, now, huge)
+  if also then wait = max(wait, (self.store:reserve(also.key, also.rate, also.burst, now, huge))) end
   return wait
 end
 

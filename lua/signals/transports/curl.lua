@@ -5,15 +5,26 @@
 -- @module signals.transports.curl
 local core = require("signals.core")
 
+local pairs = pairs
+
 local curl = {}
+
+--- The User-Agent of a transport made without `user_agent` (a client
+-- sends its own `user_agent` option with every request).
+curl.USER_AGENT = "signals-lua/" .. core.VERSION .. " (" .. _VERSION .. ")"
 
 --- Makes a transport for @{signals.new}'s `transport` option (what a client
 -- makes for itself outside nginx). TLS peer and host verification are always on.
--- @tparam[opt] table options `ca_file`, `ca_path`, `proxy`, `user_agent`, `max_response_bytes`
+-- @tparam[opt] table options `ca_file`, `ca_path`, `proxy`, `user_agent` (default
+--   @{USER_AGENT}), `max_response_bytes`
 -- @treturn table the transport: `request(req)`, `submit`, `poll`, `cancel` (for
 --   @{signals.Client:all}) and `close`
 function curl.new(options)
-  options = options or {}
+  if options == nil or options.user_agent == nil then
+    local given = options or {}
+    options = { user_agent = curl.USER_AGENT }
+    for k, v in pairs(given) do options[k] = v end
+  end
   local handle = core.http(options)
   local multi
   local function concurrent()
