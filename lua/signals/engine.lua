@@ -88,7 +88,11 @@ local function one_by_one(transport)
   }
 end
 
---- A call started by @{signals.Client:start}.
+--- The handles of calls started by @{Client:start}.
+-- @module signals
+
+--- A call started by @{Client:start}: `handle:done()`, `handle:result()`,
+-- `handle:cancel()`.
 -- @type Handle
 local Handle = {}
 Handle.__index = Handle
