@@ -1,6 +1,6 @@
 -- The pages nginx serves to the benchmark, made at run time so that nothing
--- large is kept in the repository: signals in the API's shape (API.md §4),
--- every answer type of §4.1 plus processing and failed ones, as compact
+-- large is kept in the repository: signals in the API's shape (API-NOTES §4),
+-- every answer type of API-NOTES §4.1 plus processing and failed ones, as compact
 -- JSON like the API sends. The text is written here, key by key, because a
 -- JSON library would order the keys differently from run to run.
 local format, concat = string.format, table.concat

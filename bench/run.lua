@@ -10,14 +10,16 @@
 -- out start-up and one untimed warm-up request. The instruction counts are
 -- the figures to compare: wall-clock here is noisy.
 --
--- bench/concurrency.lua, bench/ratelimit.lua, bench/shared_limit.lua and
--- bench/step.lua, when present, print rows of their own as
+-- bench/concurrency.lua, bench/ratelimit.lua, bench/shared_limit.lua,
+-- bench/ask_many.lua (the end-to-end rows) and bench/step.lua, when
+-- present, print rows of their own as
 -- `ROW|<name>|<value>|<unit>|<note>`; they get the mock's URL in
 -- SIGNALS_BENCH_MOCK and its binary in SIGNALS_MOCK.
 --
 -- Run from the repository root: lua5.4 bench/run.lua (make bench does);
--- BENCH_CORE_DIR=build/x and BENCH_LUA_DIR=dir measure the signals.core of
--- another build and another copy of the Lua layer;
+-- BENCH_CORE_DIR=build/x (BENCH_JIT_CORE_DIR for the LuaJIT rows) and
+-- BENCH_LUA_DIR=dir measure the signals.core of another build and another
+-- copy of the Lua layer;
 -- BENCH_ROWS=<Lua pattern> measures only the rows whose label (page-full,
 -- big-peer54, ...) matches, with their C limit, and none of the others.
 -- callgrind's files stay in build/bench/callgrind/ for callgrind_annotate.
@@ -40,10 +42,13 @@ local ROUNDS = 5
 -- BENCH_CORE_DIR, BENCH_LUA_DIR: another signals.core build, another copy
 -- of the Lua layer to measure (default: make's build, lua/).
 local CORE_DIR = os.getenv("BENCH_CORE_DIR") or "build/lua5.4"
+local JIT_CORE_DIR = os.getenv("BENCH_JIT_CORE_DIR") or "build/luajit"
 local LUA_DIR = os.getenv("BENCH_LUA_DIR") or "lua"
 local LUA54_ENV = format("LUA_PATH='bench/?.lua;%s/?.lua;%s/?/init.lua;;' LUA_CPATH='%s/?.so;;'",
   LUA_DIR, LUA_DIR, CORE_DIR)
 local LUAJIT_ENV = "LUA_PATH='bench/?.lua;;' LUA_CPATH=';;'"
+local LUAJIT_SIGNALS_ENV = format("LUA_PATH='bench/?.lua;%s/?.lua;%s/?/init.lua;;' LUA_CPATH='%s/?.so;;'",
+  LUA_DIR, LUA_DIR, JIT_CORE_DIR)
 
 local function log(...)
   io.stderr:write("bench: ", concat({ ... }), "\n")
@@ -168,6 +173,8 @@ local function rows_for(port)
       format("lua5.4 bench/signals_client.lua %s %s full", bases[fixture], kind))
     add(fixture, "lazy", "signals, lazy: id, status, :value()", LUA54_ENV,
       format("lua5.4 bench/signals_client.lua %s %s lazy", bases[fixture], kind))
+    add(fixture, "jit-full", "signals, full walk (LuaJIT)", LUAJIT_SIGNALS_ENV,
+      format("luajit bench/signals_client.lua %s %s full", bases[fixture], kind))
     add(fixture, "peer54", "Lua peer: luasocket + lua-cjson (Lua 5.4)", LUA54_ENV,
       format("lua5.4 bench/peer.lua 127.0.0.1 %d '%s' %s", port, paths[fixture], kind))
     add(fixture, "peerjit", "Lua peer: luasocket + lua-cjson (LuaJIT)", LUAJIT_ENV,
@@ -204,7 +211,7 @@ end
 local function external_rows(mock, state)
   local rows = {}
   for _, script in ipairs { "bench/concurrency.lua", "bench/ratelimit.lua", "bench/shared_limit.lua",
-                            "bench/step.lua" } do
+                            "bench/ask_many.lua", "bench/step.lua" } do
     if read_file(script) then
       mock:reset()
       log("running ", script)
@@ -303,6 +310,12 @@ local function targets(by_label)
   print(format("  signals full walk / C limit  = %.2f (target <= 1.00): %s", full / c, verdict(full / c, 1.0)))
   print(format("  signals lazy / C limit       = %.2f (target <= 0.50): %s", lazy / c, verdict(lazy / c, 0.5)))
   print(format("  signals full walk / Lua peer = %.2f (target <= 0.67): %s", full / peer, verdict(full / peer, 0.67)))
+  local one, one_peer = by_label["signal-full"], by_label["signal-peer54"]
+  if one and one_peer then
+    local ratio = one.instructions / one_peer.instructions
+    print(format("Single signal (get_signal): signals full walk / Lua peer = %.2f (target <= 0.80): %s",
+      ratio, verdict(ratio, 0.8)))
+  end
 end
 
 local function main(state)

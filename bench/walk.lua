@@ -1,7 +1,7 @@
 -- Reading a page the way the benchmark's rows do, the same code for
 -- signals objects and for lua-cjson tables. `full` reads every field of the
 -- envelope and of every signal, as a script that knows the API's signal
--- (API.md §4) would: each field by its name, the sources' url and title,
+-- (API-NOTES §4) would: each field by its name, the sources' url and title,
 -- and the answer, whose shape depends on its type, walked to the bottom.
 -- `lazy` reads only what a typical script looks at: id, status, value.
 -- Each returns a count that depends on everything read. Runs on Lua 5.1

@@ -1,5 +1,5 @@
 /*
- * A signal's answer out of its typed envelope (API §4.1):
+ * A signal's answer out of its typed envelope (API-NOTES §4.1):
  * {"type":"open_text","openText":{"value":...}} gives the value node.
  */
 #include <string.h>

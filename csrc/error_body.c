@@ -1,7 +1,7 @@
 /*
  * core.classify_error: the error fields found in a non-2xx response body,
  * whatever shape the API, its rate limiter or a gateway in front of it gave
- * it (DESIGN §5, API.md §12). Bodies come from the network, so every input
+ * it (CONTRACT §5, API-NOTES §12). Bodies come from the network, so every input
  * gives a table whose message is one non-empty line, and nothing raises but
  * a memory error. The JSON helpers (doc.h, json_lua.h) are decode.c's; it
  * registers their metatables before this file's function can run.
@@ -329,7 +329,7 @@ static void nest_error(lua_State *L, int res, const cJSON *root)
 }
 
 /* FastAPI's loc, ["body", "contacts", 0, "email"]: without its leading
- * body/query/path, joined with "." (DESIGN §9). */
+ * body/query/path, joined with "." (CONTRACT §9). */
 static void add_loc(struct line *l, const cJSON *loc)
 {
     const cJSON *part;

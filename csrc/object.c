@@ -264,7 +264,7 @@ static int copy_string(lua_State *L, const cJSON *node, const char *name, const 
     return 1;
 }
 
-/* A failed signal or research as an error of kind "signal" (DESIGN §5). */
+/* A failed signal or research as an error of kind "signal" (CONTRACT §5). */
 static int object_failure(lua_State *L)
 {
     sig_object *o = check_object(L, 1);

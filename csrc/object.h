@@ -38,7 +38,7 @@ int sig_field_push(lua_State *L, int ud, sig_doc *doc, const cJSON *node, const 
 
 /*
  * answer.c: the node holding a signal's answer, unwrapped from its typed
- * envelope (API §4.1), or NULL when there is none (no answer, a JSON null
+ * envelope (API-NOTES §4.1), or NULL when there is none (no answer, a JSON null
  * answer, or a null value).
  */
 const cJSON *sig_answer_node(const cJSON *signal);

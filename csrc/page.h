@@ -1,6 +1,6 @@
 /*
  * Pages: one response of a list operation, whatever its envelope
- * (API §2: results/count, items/hasMore, items without hasMore, bare array).
+ * (API-NOTES §2: results/count, items/hasMore, items without hasMore, bare array).
  */
 #ifndef SIGNALS_PAGE_H
 #define SIGNALS_PAGE_H

@@ -1,6 +1,6 @@
 /*
  * core.retry_after: how long the server asked the client to wait, from the
- * three places it may say so, in DESIGN §9's order: the body's retryAfter,
+ * three places it may say so, in CONTRACT §9's order: the body's retryAfter,
  * the Retry-After header (seconds or an HTTP date), X-Ratelimit-Reset (Unix
  * time). The input is whatever a server sent: what cannot be read is
  * skipped, never raised. Dates are read by hand because strptime and mktime

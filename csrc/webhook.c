@@ -193,8 +193,8 @@ static void push_batch(lua_State *L, int holder, const cJSON *root)
     }
 }
 
-/* What a single delivery is: a signal always has its question (API §4), a
- * contact research its subject's name (§9.1). */
+/* What a single delivery is: a signal always has its question (API-NOTES §4), a
+ * contact research its subject's name (API-NOTES §9.1). */
 static int delivery_kind(const cJSON *root)
 {
     if (sig_json_field(root, "question") != NULL)

@@ -26,7 +26,7 @@ local port = tonumber(os.getenv("PORT") or "8080")
 local requests = tonumber(os.getenv("REQUESTS") or "")
 
 local MAX_BODY = 4 * 1024 * 1024
--- API.md §14: the signature header's name is not documented; these are the
+-- API-NOTES §14: the signature header's name is not documented; these are the
 -- names such services use. Only one needs to be present.
 local SIGNATURE_HEADERS = { "x-saber-signature", "x-signature", "x-hub-signature-256", "x-webhook-signature" }
 

@@ -9,6 +9,7 @@ BENCH_CLIMIT := $(BENCH_DIR)/climit
 bench:
 	@sh scripts/deps.sh base bench openresty redis
 	@$(MAKE) --no-print-directory build $(BENCH_CLIMIT)
+	@$(MAKE) --no-print-directory LUA=luajit build
 	@lua5.4 bench/run.lua
 
 $(BENCH_CLIMIT): bench/climit.c

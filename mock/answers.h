@@ -1,5 +1,5 @@
 /* What a signal says: the failure markers in its question, its lifecycle,
- * and its JSON (API-NOTES §4, the typed answer envelope of §4.1). */
+ * and its JSON (API-NOTES §4, the typed answer envelope of API-NOTES §4.1). */
 #ifndef MOCK_ANSWERS_H
 #define MOCK_ANSWERS_H
 

@@ -1,5 +1,5 @@
 /* The made-up Sales Navigator behind the contact search (API-NOTES §9.4) and
- * the contact lists (§10): 60 contacts, each with what the search's
+ * the contact lists (API-NOTES §10): 60 contacts, each with what the search's
  * filters look at — a department and a seniority level (from the role), a
  * country (from the location), a company and its LinkedIn URL, and skills
  * the keywords are matched against. A contact is shown as the API's

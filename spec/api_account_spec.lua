@@ -1,4 +1,4 @@
--- The account against signals-mock (API.md §9.5, §11.1-§11.3): credits,
+-- The account against signals-mock (API-NOTES §9.5, §11.1-§11.3): credits,
 -- connectors, the organisation and the email finder (its snake_case body,
 -- its FastAPI-style 422s), one describe per operation.
 local helper = require("helper")

@@ -1,5 +1,5 @@
 -- Contact lists, company search and company lists against signals-mock
--- (API.md §10, §11.4): snapshots of the contact pool, saved filters over
+-- (API-NOTES §10, §11.4): snapshots of the contact pool, saved filters over
 -- the company pool, the CSV export (a string), the HubSpot import, the
 -- connectors they need and the documented errors, one describe per
 -- operation.

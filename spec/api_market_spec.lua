@@ -1,4 +1,4 @@
--- Market-signal subscriptions against signals-mock (API.md §11.5): create,
+-- Market-signal subscriptions against signals-mock (API-NOTES §11.5): create,
 -- partial update, pause/resume, trigger and its deliveries, soft delete,
 -- the style C envelope (no hasMore) and the documented errors, one
 -- describe per operation.
@@ -10,10 +10,10 @@ local ok = helper.assert_ok
 local HOOK = "https://hooks.example.org/market"
 
 describe("market-signal subscriptions", function()
-  local mock, client
+  local client
 
   before_each(function()
-    mock, client = helper.api()
+    client = select(2, helper.api())
   end)
 
   local function subscribe(params)

@@ -1,4 +1,4 @@
--- The iterators (DESIGN §4) over every pagination style of API.md §2, as
+-- The iterators (CONTRACT §4) over every pagination style of API-NOTES §2, as
 -- signals-mock serves them from its own state (no faults): A
 -- {results,…,count}, B {items,…,hasMore}, C {items,…} without hasMore, and
 -- D the bare array. Each list is walked with paginate and pages, every item

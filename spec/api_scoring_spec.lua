@@ -1,4 +1,4 @@
--- Scoring against signals-mock (API.md §11.6): profiles, rules (422
+-- Scoring against signals-mock (API-NOTES §11.6): profiles, rules (422
 -- INVALID_POINT_VALUES on a shape that does not fit the answer type),
 -- assignments (bulk up to 500), scores computed from the newest completed
 -- answers, compute (202), the bare-array lists, cascades and the

@@ -1,5 +1,5 @@
 -- The documented errors of the signal, research and search operations, as
--- signals-mock answers them through the client (API.md §4.3, §5, §6, §9):
+-- signals-mock answers them through the client (API-NOTES §4.3, §5, §6, §9):
 -- one describe per operation. Their successes are specced in
 -- signals_api_spec.lua; what the client refuses before sending goes
 -- through opts.extra, which it does not check against the contract.

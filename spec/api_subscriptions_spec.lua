@@ -1,5 +1,5 @@
 -- Signal subscriptions and their webhook actions against signals-mock
--- (API.md §8.9, §8.10): created stopped, start/stop/trigger, runs that
+-- (API-NOTES §8.9, §8.10): created stopped, start/stop/trigger, runs that
 -- show in the logs, at most 10 actions, pause/unpause, and the documented
 -- errors, one describe per operation.
 local helper = require("helper")
@@ -23,10 +23,10 @@ local function epoch(text)
 end
 
 describe("signal subscriptions", function()
-  local mock, client
+  local client
 
   before_each(function()
-    mock, client = helper.api{ delay_ms = 0 }
+    client = select(2, helper.api{ delay_ms = 0 })
   end)
 
   local function subscribe(extra)
@@ -239,10 +239,10 @@ describe("signal subscriptions", function()
 end)
 
 describe("subscription actions", function()
-  local mock, client, sub
+  local client, sub
 
   before_each(function()
-    mock, client = helper.api()
+    client = select(2, helper.api())
     sub = assert(client:create_signal_subscription{ listId = "list-1", name = "n", question = "q?",
                                                     frequency = "daily" })
   end)

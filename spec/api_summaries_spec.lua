@@ -1,4 +1,4 @@
--- Signal summaries against signals-mock (API.md §7): 204 when a domain has
+-- Signal summaries against signals-mock (API-NOTES §7): 204 when a domain has
 -- no completed signal, 409 while a summary of it is being generated, the
 -- latest summary again when nothing is new, and the style A list.
 local helper = require("helper")

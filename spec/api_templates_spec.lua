@@ -1,4 +1,4 @@
--- Signal templates against signals-mock (API.md §8.1-§8.6): the objects,
+-- Signal templates against signals-mock (API-NOTES §8.1-§8.6): the objects,
 -- versions on update, soft delete, the list envelope (style B) and the
 -- documented errors, one describe per operation.
 local helper = require("helper")
@@ -8,10 +8,10 @@ local failed = helper.assert_http_error
 local ok = helper.assert_ok
 
 describe("signal templates", function()
-  local mock, client
+  local client
 
   before_each(function()
-    mock, client = helper.api()
+    client = select(2, helper.api())
   end)
 
   local function create(params)

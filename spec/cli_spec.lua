@@ -322,7 +322,9 @@ describe("bin/signals", function()
   end)
 
   describe("batch", function()
-    it("asks about 200 domains concurrently and prints every answer", function()
+    local BATCH = "/v1/companies/signals/batch"
+
+    it("asks about 200 domains through the batch create and prints every answer", function()
       local file = helper.write_temp("# prospects\n" .. domains_text(200) .. "\n")
       local r = signals{ "batch", file, "-q", "Are they hiring?", "-t", "boolean", "-c", "8" }
       os.remove(file)
@@ -333,10 +335,15 @@ describe("bin/signals", function()
       assert.matches("^company1%.com +completed +true +0%.87 +%x+", t[2])
       assert.matches("^company200%.com +completed +true ", t[201])
       assert.matches("200 domains: 200 completed, 0 failed, 0 errors\n$", r.err)
-      local posts = api_requests("POST", "/v1/companies/signals")
-      assert.equal(200, #posts)
+      -- two calls of a hundred, no single create
+      local posts = api_requests("POST", BATCH)
+      assert.equal(2, #posts)
+      assert.same({ { question = "Are they hiring?", answerType = "boolean" } }, helper.body_of(posts[1]).signals)
+      assert.equal(0, #mock:requests_to("POST", "/v1/companies/signals"))
+      local reads = api_requests("GET", "/v1/companies/signals/")
+      assert.equal(200, #reads)
       local ports = {}
-      for _, req in ipairs(posts) do ports[req.remote_port] = true end
+      for _, req in ipairs(reads) do ports[req.remote_port] = true end
       local connections = 0
       for _ in pairs(ports) do connections = connections + 1 end
       assert.is_true(connections > 1, "one connection: not concurrent")
@@ -351,32 +358,42 @@ describe("bin/signals", function()
       assert.equal("domain,status,answer,confidence,id,error", rows[1])
       assert.matches("^d3%.com,completed,signals%-mock answer about d3%.com,0%.87,", rows[4])
       local ports = {}
-      for _, req in ipairs(api_requests("POST", "/v1/companies/signals")) do ports[req.remote_port] = true end
+      for _, req in ipairs(mock:requests()) do ports[req.remote_port] = true end
       assert.equal(1, #(function() local t = {} for p in pairs(ports) do t[#t + 1] = p end return t end)())
+    end)
+
+    it("asks a domain given twice once and prints it twice", function()
+      local r = signals({ "--json", "batch", "-q", "Hiring?" }, { stdin = "a.com\nb.com\na.com\n" })
+      assert.equal(0, r.code, r.err)
+      local items = decoded(r)
+      assert.equal(3, #items)
+      assert.equal(items[1].id, items[3].id)
+      assert.same({ "a.com", "b.com" }, helper.body_of(api_requests("POST", BATCH)[1]).domains)
     end)
 
     it("prints plain progress lines off a terminal", function()
       local r = signals({ "batch", "-q", "Hiring?" }, { stdin = domains_text(20) })
       assert.equal(0, r.code, r.err)
-      assert.matches("asking: 2/20\n", r.err)
-      assert.matches("asking: 20/20\n", r.err)
-      assert.matches("answering: 20/20\n", r.err)
+      assert.matches("answers: 20/20\n", r.err)
       assert.is_nil(r.err:find("\r", 1, true))
       r = signals({ "batch", "-q", "Hiring?", "--no-progress" }, { stdin = domains_text(3) })
       assert.equal("3 domains: 3 completed, 0 failed, 0 errors\n", r.err)
     end)
 
     it("draws a progress bar on a terminal", function()
-      local r = signals({ "batch", "-q", "Hiring?", "-c", "2" }, { stdin = domains_text(10), terminal = true })
-      assert.equal(0, r.code, r.out)
-      assert.matches("\rasking     %[###...........................%] 1/10", r.out)
-      assert.matches("\ranswering  %[##############################%] 10/10\r?\n", r.out)
+      -- the rejected domain is done as soon as the batch answer is in
+      local r = signals({ "batch", "-q", "Hiring?", "-c", "2" }, { stdin = "a.com\nnot a domain\n", terminal = true })
+      assert.equal(2, r.code, r.out)
+      assert.matches("\ranswers    %[###############...............%] 1/2", r.out)
+      assert.matches("\ranswers    %[##############################%] 2/2\r?\n", r.out)
     end)
 
     it("exits 1 when signals failed, asking again those that may succeed", function()
       local r = signals({ "--json", "batch", "-q", "Hiring? [flaky:1]" }, { stdin = "a.com\nb.com\n" })
       assert.equal(0, r.code, r.err)
-      assert.equal(4, #api_requests("POST", "/v1/companies/signals"))
+      local posts = api_requests("POST", BATCH)
+      assert.equal(2, #posts)
+      assert.same({ "a.com", "b.com" }, helper.body_of(posts[2]).domains)
       r = signals({ "--json", "batch", "-q", "Hiring? [fail:permanent]" }, { stdin = "a.com\nb.com\n" })
       assert.equal(1, r.code)
       local items = decoded(r)
@@ -385,20 +402,109 @@ describe("bin/signals", function()
       assert.matches("2 domains: 0 completed, 2 failed, 0 errors", r.err)
     end)
 
-    it("exits 2 for a domain refused before sending, 3 for an API error", function()
+    it("exits 2 for a domain the API rejects, 3 for an API error", function()
       local r = signals({ "batch", "-q", "Hiring?" }, { stdin = "acme.com\nnot a domain\n" })
       assert.equal(2, r.code)
       local t = lines(r.out)
       assert.matches("^acme%.com +completed ", t[2])
-      assert.matches("^not a domain +error +'domain' must be a valid hostname", t[3])
-      mock:fault{ path = "/v1/companies/signals", method = "POST", fault = "status", status = 404,
+      assert.matches("^not a domain +rejected +'domain' must be a valid hostname", t[3])
+      mock:fault{ path = BATCH, method = "POST", fault = "status", status = 404,
         body = { error = { code = "NOT_FOUND", message = "gone" } } }
       r = signals({ "--json", "batch", "-q", "Hiring?", "-c", "1" }, { stdin = "a.com\nb.com\n" })
       assert.equal(3, r.code)
       local items = decoded(r)
-      assert.same({ domain = "a.com", error = { kind = "http", status = 404, code = "NOT_FOUND", message = "gone" } },
-        items[1])
-      assert.equal("completed", items[2].status)
+      for i, domain in ipairs { "a.com", "b.com" } do
+        assert.same({ domain = domain, error = { kind = "http", status = 404, code = "NOT_FOUND", message = "gone" } },
+          items[i])
+      end
+    end)
+
+    describe("--state", function()
+      local state
+
+      before_each(function()
+        state = os.tmpname()
+        os.remove(state)
+      end)
+
+      after_each(function()
+        os.remove(state)
+      end)
+
+      it("keeps the ids created, so that a run started again waits for them without paying again", function()
+        -- The first run gives up while the signals are still processing.
+        mock:config{ delay_ms = 1500 }
+        local r = signals({ "--json", "batch", "-q", "Hiring?", "--timeout", "0.2", "--state", state },
+          { stdin = domains_text(3) })
+        assert.equal(3, r.code, r.err)
+        local first = decoded(r)
+        local text = helper.read_file(state)
+        local t = lines(text)
+        assert.equal(4, #t)
+        assert.matches("^signals%-batch%-state 1 %x+$", t[1])
+        for i = 1, 3 do
+          assert.equal("processing", first[i].status)
+          assert.equal(i .. " " .. first[i].id, t[i + 1])
+        end
+        assert.equal(1, #api_requests("POST", BATCH))
+        -- Started again with the same arguments: the answers, nothing created.
+        local before = #mock:requests()
+        r = signals({ "--json", "batch", "-q", "Hiring?", "--state", state }, { stdin = domains_text(3) })
+        assert.equal(0, r.code, r.err)
+        local again = decoded(r)
+        for i = 1, 3 do
+          assert.equal(first[i].id, again[i].id)
+          assert.equal("completed", again[i].status)
+        end
+        for i = before + 1, #mock:requests() do
+          assert.equal("GET", mock:requests()[i].method)
+        end
+        assert.equal(1, #api_requests("POST", BATCH))
+        assert.equal(text, helper.read_file(state))
+      end)
+
+      it("resumes a run whose signals are done, reading each once", function()
+        local r = signals({ "--json", "batch", "-q", "Hiring?", "--state", state }, { stdin = domains_text(4) })
+        assert.equal(0, r.code, r.err)
+        local first = decoded(r)
+        local before = #mock:requests()
+        r = signals({ "--json", "batch", "-q", "Hiring?", "--state", state }, { stdin = domains_text(4) })
+        assert.equal(0, r.code, r.err)
+        local again = decoded(r)
+        for i = 1, 4 do assert.equal(first[i].id, again[i].id) end
+        assert.equal(1, #api_requests("POST", BATCH))
+        assert.equal(before + 4, #mock:requests())
+      end)
+
+      it("refuses a state file of another run, or a corrupt one, sending nothing", function()
+        local r = signals({ "batch", "-q", "Hiring?", "--state", state }, { stdin = domains_text(2) })
+        assert.equal(0, r.code, r.err)
+        local text = helper.read_file(state)
+        mock:reset{ delay_ms = 0 }
+        local cases = {
+          { args = { "-q", "Other question?" }, stdin = domains_text(2), says = "belongs to another run" },
+          { args = { "-q", "Hiring?" }, stdin = domains_text(3), says = "belongs to another run" },
+          { args = { "-q", "Hiring?", "-t", "boolean" }, stdin = domains_text(2), says = "belongs to another run" },
+          { file = text:sub(1, -5), says = "last line is incomplete" },
+          { file = text .. "3 " .. text:match("\n%d+ (%S+)") .. "\n", says = "corrupt at line 4" },
+          { file = text .. "1 not-an-id\n", says = "corrupt at line 4" },
+          { file = "company1.com\n", says = "not a state file" },
+        }
+        for _, case in ipairs(cases) do
+          local f = assert(io.open(state, "wb"))
+          f:write(case.file or text)
+          f:close()
+          local args = { "batch" }
+          for _, a in ipairs(case.args or { "-q", "Hiring?" }) do args[#args + 1] = a end
+          args[#args + 1] = "--state"
+          args[#args + 1] = state
+          r = signals(args, { stdin = case.stdin or domains_text(2) })
+          assert.equal(2, r.code, case.says)
+          assert.matches(case.says, r.err)
+          assert.equal(case.file or text, helper.read_file(state))
+        end
+        assert.same({}, mock:requests())
+      end)
     end)
   end)
 

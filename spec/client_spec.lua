@@ -1,4 +1,4 @@
--- signals.new and the client's surface (DESIGN §2, §3, §9): defaults,
+-- signals.new and the client's surface (CONTRACT §2, §3, §9): defaults,
 -- construction misuse raising, what every request carries (key, user
 -- agent, base URL prefix), per-call headers and extra, close.
 local helper = require("helper")

@@ -1,4 +1,4 @@
--- client:all and client:wait_all (DESIGN §7, §9) against signals-mock:
+-- client:all and client:wait_all (CONTRACT §7, §9) against signals-mock:
 -- results in input order with errors in place, on_progress, the number of
 -- requests in flight (distinct client ports in the mock's log: a request
 -- held by a stall keeps its connection busy), keep-alive, retries that hold

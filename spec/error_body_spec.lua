@@ -1,5 +1,5 @@
 -- core.classify_error(status, body, content_type): the error fields of a
--- non-2xx body in every shape of DESIGN §5 / API.md §12, and robustness
+-- non-2xx body in every shape of CONTRACT §5 / API-NOTES §12, and robustness
 -- against anything a network can deliver.
 local helper = require("helper")
 local core = require("signals.core")

@@ -1,4 +1,4 @@
--- Every error shape of DESIGN §5, end to end: signals-mock answers with the
+-- Every error shape of CONTRACT §5, end to end: signals-mock answers with the
 -- body (its "status" fault, its transport faults, or its real error routes),
 -- the client turns it into an error object, and the error object must carry
 -- the fields the contract names, read in one line by tostring, without ever
@@ -203,7 +203,7 @@ describe("errors", function()
       assert_still_works(client)
     end)
 
-    -- DESIGN §7: the key is redacted in everything an error shows, also when
+    -- CONTRACT §7: the key is redacted in everything an error shows, also when
     -- a server or proxy echoes the request's Authorization header back.
     it("an error body that echoes the Authorization header does not show the key", function()
       mock:fault{ path = "/v1/credits", fault = "status", status = 400,

@@ -5,10 +5,10 @@
 -- sees the request), and that the same client then completes a normal call.
 -- The matrix (row, result) is printed after the rows have run.
 --
--- What a body the API should not send yields (DESIGN §4, §9). §9 makes a
+-- What a body the API should not send yields (CONTRACT §4, §9). CONTRACT §9 makes a
 -- body a decode error when it "is not valid JSON or not the documented
 -- shape"; these three are valid JSON syntax in the documented shape, so
--- they are data, passed through as §4 passes free-form JSON through:
+-- they are data, passed through as CONTRACT §4 passes free-form JSON through:
 --   * invalid UTF-8 inside a string: the bytes come through unchanged (a
 --     signal whose one source title has a bad byte still has its answer;
 --     the encoder, not the decoder, refuses invalid UTF-8 on the way out);

@@ -1,4 +1,4 @@
--- Hooks (DESIGN §7): on_request, on_response and on_retry receive plain
+-- Hooks (CONTRACT §7): on_request, on_response and on_retry receive plain
 -- tables describing what was sent and received, and never the API key.
 local helper = require("helper")
 

@@ -1,4 +1,4 @@
--- The signal lifecycle (DESIGN §6, §9): wait polls until a signal leaves
+-- The signal lifecycle (CONTRACT §6, §9): wait polls until a signal leaves
 -- "processing" or the timeout passes; run_signal / run_contact_signal create
 -- through the sync endpoint, wait, and re-create after a retryable failure.
 -- The mock's question markers script the outcome: [delay:MS],

@@ -1,5 +1,5 @@
 -- signals-mock: the contact search (API-NOTES §9.4, §16a) and contact
--- research (§9.1) field by field: the default page for limit 0, every
+-- research (API-NOTES §9.1) field by field: the default page for limit 0, every
 -- filter narrowing the pool, salesNavConnected following the connector,
 -- the 422 "Could not process LinkedIn URL", research's 422/400 and the
 -- members present in each state. Raw requests where the client would

@@ -724,7 +724,7 @@ describe("lifetimes", function()
     assert.are.equal("completed", items[1].status)
     assert.are.equal("LINKEDIN_RATE_LIMIT_EXCEEDED", items[3]:failure().code)
     assert.are.equal("processing", second.status)
-    items = nil
+    items = nil -- luacheck: ignore 311 (dropped for the collector)
     collectgarbage()
     collectgarbage()
     assert.are.equal("Is Acme hiring data engineers?", second.question)
@@ -790,7 +790,7 @@ describe("lifetimes", function()
     -- everything of both goes with the collector
     old.http:close()
     gone[1], gone[2], gone[3], gone[4], gone[5] = old.sig, old.page, old.page.items[1], sig, again
-    old, sig, again = nil, nil, nil
+    old, sig, again = nil, nil, nil -- luacheck: ignore 311 (dropped for the collector)
     collectgarbage()
     collectgarbage()
     assert.is_nil(next(gone))
@@ -805,7 +805,7 @@ describe("core.error", function()
     action = "Fix the domain", method = "POST", path = "/v1/companies/signals",
   }
 
-  it("exposes every field of DESIGN §5 by name", function()
+  it("exposes every field of CONTRACT §5 by name", function()
     local sig = signal("company_signal_failed_retryable.json")
     local fields = {}
     for k, v in pairs(all) do fields[k] = v end
@@ -848,7 +848,7 @@ describe("core.error", function()
       tostring(core.error { kind = "decode", message = "bad", request_id = "r\n1" }))
   end)
 
-  it("accepts exactly the kinds of DESIGN §5", function()
+  it("accepts exactly the kinds of CONTRACT §5", function()
     for _, kind in ipairs { "network", "timeout", "http", "decode", "invalid_request", "signal" } do
       assert.are.equal(kind, core.error({ kind = kind, message = "m" }).kind)
     end

@@ -1,7 +1,7 @@
 -- Every operation of lua/signals/operations.lua, called through its client
 -- method over real HTTP against signals-mock: the request that arrives must
 -- have the method, the path (parameters substituted and percent-encoded),
--- the query, the JSON body and the headers the contract (DESIGN §3, §9)
+-- the query, the JSON body and the headers the contract (CONTRACT §3, §9)
 -- says, and the answer must decode into the operation's kind (a page for a
 -- list, a string for the CSV export). The cases are generated from the operations table; only the sample
 -- parameter values below are written by hand.
@@ -16,7 +16,7 @@ local ENCODED_ID = "a b/c"
 
 -- Sample values by field name (path, query, body and header fields alike).
 local SAMPLES = {
-  -- path ids (DESIGN §9: signalId a UUID, every other id a free string)
+  -- path ids (CONTRACT §9: signalId a UUID, every other id a free string)
   signalId = UUID,
   subscriptionId = "sub-1",
   actionId = "act_abc123",
@@ -112,7 +112,7 @@ local OVERRIDES = {
   create_contact_list = { name = "VP Ops at Acme" },
   update_organisation = { description = { general = "Logistics software", products = "Routing" } },
   get_scores = { objectId = { "acme.com", "globex.com" } },
-  -- "send null to clear" (API.md §8.9): JSON null travels as null
+  -- "send null to clear" (API-NOTES §8.9): JSON null travels as null
   update_signal_subscription = { outputSchema = "NULL" },
   create_signal_template = { answerType = "json_schema",
     outputSchema = { type = "object", properties = { raised = { type = "boolean" } } } },
@@ -255,7 +255,7 @@ local PREPARE = {
   end,
 }
 
--- DESIGN §9 method names, recomputed independently of operations.lua.
+-- CONTRACT §9 method names, recomputed independently of operations.lua.
 local function snake(id)
   local s = id:gsub("([%l%d])(%u)", "%1_%2")
   s = s:gsub("(%u)(%u%l)", "%1_%2")
@@ -392,7 +392,7 @@ describe("operations", function()
       end
     end)
 
-    it("names the methods of the contract's §9 examples", function()
+    it("names the methods of the examples of CONTRACT §9", function()
       local client = helper.client(mock)
       assert.are.equal("get_contact_research_by_external_id", snake("getContactResearchByExternalID"))
       assert.are.equal("create_company_signal_sync", snake("createCompanySignalSync"))
@@ -416,7 +416,7 @@ describe("operations", function()
       assert.are.equal(81, count)
     end)
 
-    it("lists every {name} of a path as a required path field (§9)", function()
+    it("lists every {name} of a path as a required path field (CONTRACT §9)", function()
       for _, op in ipairs(operations) do
         for name in op.path:gmatch("{([^}]+)}") do
           local found

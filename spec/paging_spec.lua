@@ -1,4 +1,4 @@
--- The iterators over list operations (DESIGN §4): every item once, in the
+-- The iterators over list operations (CONTRACT §4): every item once, in the
 -- API's order, page by page (offset += items seen), stopping on has_more,
 -- total or an empty page; a failed page raises its error object.
 local helper = require("helper")

@@ -1,5 +1,5 @@
 -- core.retry_after(body_retry_after, retry_after_header, ratelimit_reset_header, now):
--- DESIGN §9's order, each source's forms, garbage skipped, never raises.
+-- CONTRACT §9's order, each source's forms, garbage skipped, never raises.
 local core = require("signals.core")
 
 local ra = core.retry_after

@@ -1,4 +1,4 @@
--- The HTTP retry policy (DESIGN §6, §9) end to end: attempts are counted in
+-- The HTTP retry policy (CONTRACT §6, §9) end to end: attempts are counted in
 -- the mock's request log, waits in the client's recorded sleeps (nothing is
 -- slept for real).
 local helper = require("helper")

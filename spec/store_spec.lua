@@ -118,7 +118,7 @@ describe("signals.store.redis (" .. redis.CLIENT .. ")", function()
     local s = signals.store.redis(function()
       made = made + 1
       return require("signals.resp").new{ port = server.port }
-    end, { release = function(conn) released[#released + 1] = conn; conn:close() end })
+    end, { release = function(c) released[#released + 1] = c; c:close() end })
     assert(s:reserve("k", 10, 3, T0, 0))
     assert.is_true(s:set("v", "text", 60))
     assert.are.equal("text", s:get("v"))

@@ -1,4 +1,4 @@
--- Calls refused before any request (DESIGN §3, §9): each refusal returns
+-- Calls refused before any request (CONTRACT §3, §9): each refusal returns
 -- nil and an invalid_request error naming the field, sends nothing (the
 -- mock's log stays empty) and fires no hook.
 local helper = require("helper")

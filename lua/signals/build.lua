@@ -83,10 +83,31 @@ local function positional_field(op)
   return found and found.location == "path" and found.name or nil
 end
 
+-- The path as pieces: literal text, and the names of the parameters
+-- between them; a parameter a UUID pattern guards needs no encoding (it
+-- was validated: hex digits and dashes only).
+local function path_pieces(op)
+  local pieces, raw, from = {}, {}, 1
+  for at, name, after in op.path:gmatch("(){([^}]+)}()") do
+    pieces[#pieces + 1] = op.path:sub(from, at - 1)
+    pieces[#pieces + 1] = { name = name }
+    from = after
+  end
+  pieces[#pieces + 1] = op.path:sub(from)
+  for _, field in ipairs(op.fields) do
+    if field.location == "path" and field.pattern == "uuid" then raw[field.name] = true end
+  end
+  for _, piece in ipairs(pieces) do
+    if type(piece) == "table" then piece.raw = raw[piece.name] end
+  end
+  return pieces
+end
+
 -- What a call needs to know of its operation beyond operations.lua's row,
 -- worked out on its first call (the operations never change): whether it
--- sends a body, its path when no parameter goes into it, the positional
--- field, and its query fields' names percent-encoded.
+-- sends a body, its path in pieces, the positional field, its query
+-- fields' names percent-encoded, and whether its request carries nothing
+-- but the path (`plain`: a get by id).
 local plans = {}
 
 local function plan_of(op)
@@ -94,13 +115,33 @@ local function plan_of(op)
   if not plan then
     plan = { has_body = validate.has_body(op), positional = positional_field(op),
              sync = validate.field(op, validate.WAIT_FIELD) ~= nil,
-             fixed_path = not find(op.path, "{", 1, true) and op.path or nil, query_names = {} }
+             fixed_path = not find(op.path, "{", 1, true) and op.path or nil, pieces = path_pieces(op),
+             query_names = {}, plain = true }
     for _, field in ipairs(op.fields) do
       if field.location == "query" then plan.query_names[field.name] = percent_encode(field.name) end
+      if field.location ~= "path" then plan.plain = false end
     end
+    if plan.has_body or plan.sync then plan.plain = false end
     plans[op] = plan
   end
   return plan
+end
+
+local function segment_of(piece, params)
+  local value = params[piece.name]
+  return piece.raw and value or path_segment(value)
+end
+
+local function path_of(plan, params)
+  local pieces = plan.pieces
+  -- Most paths hold one parameter: no table for them.
+  if #pieces == 3 then return pieces[1] .. segment_of(pieces[2], params) .. pieces[3] end
+  local parts = {}
+  for i = 1, #pieces do
+    local piece = pieces[i]
+    parts[i] = type(piece) == "string" and piece or segment_of(piece, params)
+  end
+  return concat(parts)
 end
 
 -- The parameters of a call as a table: a method whose only required field
@@ -124,18 +165,33 @@ end
 
 -- The HTTP request for validated parameters and its path (for errors), or
 -- nil and why the body cannot be encoded.
+local function base_headers(options)
+  if options.api_key then
+    return { ["User-Agent"] = options.user_agent, Accept = "application/json",
+             Authorization = authorization(options.api_key) }
+  end
+  return { ["User-Agent"] = options.user_agent, Accept = "application/json" }
+end
+
 function build.request(client, op, params, opts)
   local options = client.options
   local plan = plan_of(op)
-  local path = plan.fixed_path
-    or gsub(op.path, "{([^}]+)}", function(name) return path_segment(params[name]) end)
-  local headers
-  if options.api_key then
-    headers = { ["User-Agent"] = options.user_agent, Accept = "application/json",
-                Authorization = authorization(options.api_key) }
-  else
-    headers = { ["User-Agent"] = options.user_agent, Accept = "application/json" }
+  local path = plan.fixed_path or path_of(plan, params)
+  local url = options.base_url .. path
+  -- A request with nothing of its own in the headers (a get by id) shares
+  -- one table per client, when the transport is the client's own: it
+  -- only reads them (a transport given to signals.new might keep or
+  -- change the table it was handed).
+  if plan.plain and not opts.headers and not opts.extra and client.owns_transport then
+    local shared = client.shared_headers
+    if not shared then
+      shared = base_headers(options)
+      client.shared_headers = shared
+    end
+    return { method = op.method, url = url, headers = shared, timeout = opts.timeout or options.timeout,
+             connect_timeout = options.connect_timeout }, path
   end
+  local headers = base_headers(options)
   local query, body = {}, plan.has_body and core.mark({}, "object") or nil
   local query_names = plan.query_names
   for _, field in ipairs(op.fields) do
@@ -174,9 +230,8 @@ function build.request(client, op, params, opts)
   end
   local timeout = opts.timeout or options.timeout
   -- API-NOTES §5.1: the server may hold a sync call for the whole wait.
-  local server_wait = tonumber(headers[validate.WAIT_FIELD])
+  local server_wait = plan.sync and tonumber(headers[validate.WAIT_FIELD])
   if server_wait then timeout = max(timeout, server_wait + 30) end
-  local url = options.base_url .. path
   if #query > 0 then url = url .. "?" .. concat(query, "&") end
   return { method = op.method, url = url, headers = headers, body = text,
            timeout = timeout, connect_timeout = options.connect_timeout }, path

@@ -1,4 +1,4 @@
---- require("signals"): the client of the Saber Signals API (DESIGN.md).
+--- require("signals"): the client of the Saber Signals API (docs/CONTRACT.md).
 -- signals.new builds a client; every operation of operations.lua becomes a
 -- method of it, and the helpers (pages, paginate, wait, run_signal) sit
 -- beside them.
@@ -15,6 +15,7 @@ local paging = require("signals.paging")
 local lifecycle = require("signals.lifecycle")
 local concurrency = require("signals.concurrency")
 local engine = require("signals.engine")
+local ask_many = require("signals.ask_many")
 local ratelimit = require("signals.ratelimit")
 local webhook = require("signals.webhook")
 local url = require("signals.url")
@@ -118,7 +119,7 @@ end })
 -- @table Object
 
 --- A company or contact signal (`signals.kind(sig) == "signal"`): an
--- @{Object} with these fields (API.md §4) and two methods.
+-- @{Object} with these fields (API-NOTES §4) and two methods.
 -- @field id the signal's UUID
 -- @field status `"processing"`, `"completed"` or `"failed"`
 -- @field domain the company (company signals)
@@ -265,7 +266,7 @@ for _, op in ipairs(operations) do
   end
 end
 
--- Misuse of the iterators raises (DESIGN §4), at the caller's line.
+-- Misuse of the iterators raises (CONTRACT §4), at the caller's line.
 local function list_operation(name, params)
   local op = operation_by_name[name]
   if not op then error(format("signals: unknown operation '%s'", tostring(name)), 3) end
@@ -412,6 +413,60 @@ end
 --   hook (`on_request`, `on_response`, `on_retry`) of a call it runs
 function Client:step(max_seconds)
   return engine.step(self, operation_by_name, max_seconds)
+end
+
+--- Asks every question about every company: domains × questions through
+-- the API's batch create, a hundred signals a call (each call covers whole
+-- domains, domain-major), the answers collected with reads, and signals
+-- that failed with `retryable == true` asked again (through the batch
+-- create too) after a backoff, up to `opts.max_attempts` in all.
+--    local results = client:ask_many{ domains = { "acme.com", "globex.com" },
+--      questions = { "Are they hiring?", { question = "Headcount?", answerType = "number" } } }
+--    -- results[1]: acme.com / hiring, [2]: acme.com / headcount, [3]: globex.com / hiring ...
+--
+-- What each slot may hold: the signal in its final state (completed, or
+-- failed as data once its attempts are spent); an @{Error} of kind
+-- `"invalid_request"` for a domain that is not a string (refused before
+-- sending, the other domains go ahead); kind `"http"` with `code ==
+-- "REJECTED"` for an item the API rejected (its reason in `message`, the
+-- item in `details`, `status` nil: the call succeeded, the item did not);
+-- the error of a batch call or of a read that failed after its retries
+-- (`maybe_processed` says whether a failed batch call may have created
+-- signals); kind `"decode"` with `maybe_processed == true` when the
+-- batch answer has no result for the signal (an answer without `results`,
+-- as for `async`, or with fewer results than signals asked: then they are
+-- matched by domain and question); kind `"timeout"` (with `err.signal`)
+-- when a signal is still processing after `opts.timeout`.
+--
+-- A domain given twice is asked once: its slots share the answer (the
+-- same object). An empty `domains` gives an empty array and sends nothing.
+-- Nothing paid for is lost: every signal whose id is known is waited for,
+-- also those a batch answer holds beyond what was asked
+-- (`results.unmatched`, in the order met).
+-- @tparam table params `domains` (an array of domains), `questions` (an
+--   array of questions, or tables of the batch's per-signal fields:
+--   `question`, `answerType`, `weight`, `forceRefresh`, `webhookUrl`,
+--   `signalTemplateId`, ...); any other field is a default for every
+--   question (`answerType = "boolean"`). `async` and
+--   `generateSummaryOnComplete` are refused: they belong to one batch call
+-- @tparam[opt] table opts `concurrency` (requests in flight, default 8),
+--   `on_progress(done, total)` (outcomes known out of the signals to ask:
+--   an attempt that failed and is asked again counts as done and adds one
+--   to total), `max_attempts` (default 3), `timeout` (seconds to wait for
+--   each answer once its id is known, default 300), `interval` (seconds
+--   between reads of a signal, default 2), `on_created(index, id)` (called
+--   for each result slot as soon as its signal's id is known, e.g. to save
+--   it), `created` (a table index → id of signals an earlier run created:
+--   they are waited for, not created again), `headers`, `max_retries`
+--   (for each call)
+-- @treturn[1] table the results in input order: the result for domain `d`
+--   and question `q` at `(d - 1) * #questions + q`
+-- @treturn[2] nil
+-- @treturn[2] Error kind `"invalid_request"` when `params` or `opts` are
+--   not usable (no questions, a question that is neither a string nor a
+--   table, a bad option); nothing is sent
+function Client:ask_many(params, opts)
+  return ask_many.run(self, params, opts)
 end
 
 --- Closes the transport the client opened itself; a transport passed in

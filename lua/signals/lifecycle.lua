@@ -1,4 +1,4 @@
--- The signal lifecycle (DESIGN §6, §9): wait polls a signal until it leaves
+-- The signal lifecycle (CONTRACT §6, §9): wait polls a signal until it leaves
 -- "processing"; run_signal / run_contact_signal create one through the sync
 -- endpoint, wait for it, and create it again when it failed with
 -- retryable = true.
@@ -110,8 +110,9 @@ local function run(client, create, params, opts, contact)
     end
     if not signal then return nil, err end
     if signal.status ~= "failed" then return signal end
-    if signal.retryable ~= true or attempt >= max_attempts then return nil, signal:failure() end
-    client.options.sleep(retry.backoff(attempt, client.options))
+    local delay = retry.again(signal, attempt, max_attempts, client.options)
+    if not delay then return nil, signal:failure() end
+    client.options.sleep(delay)
   end
 end
 

@@ -10,9 +10,9 @@
 -- export, which is not JSON); list operations
 -- have `page` instead, naming the kind of their items. Path parameters are
 -- listed as fields even where the registry left them out (seven scoring
--- operations), because DESIGN §9 makes every {name} in a path required.
+-- operations), because CONTRACT §9 makes every {name} in a path required.
 --
--- Beyond the registry, fields carry the constraints API.md documents, so that
+-- Beyond the registry, fields carry the constraints docs/API-NOTES.md documents, so that
 -- validate.lua can refuse a bad call before it is sent: `enum` (allowed
 -- values), `pattern` (a named check in validate.lua), `integer`, `min`/`max`
 -- (numbers), `min_length`/`max_length` (characters), and for arrays `items`
@@ -25,7 +25,7 @@
 -- domain (the batch create). The API documents no cost per operation
 -- (API-NOTES §11.1, §16); marked are those it names as paid: signal creates,
 -- contact research, the contact search and the email finder, list creation
--- and import, and subscription runs ("consumes credits", §8.9).
+-- and import, and subscription runs ("consumes credits", API-NOTES §8.9).
 
 local ANSWER_TYPES = { "open_text", "boolean", "number", "list", "percentage", "currency", "url",
   "json_schema", "contacts", "contact_posts", "contact_engagements", "contacts_generation" }

@@ -1,4 +1,4 @@
--- Iterators over list operations (DESIGN §4): page after page by
+-- Iterators over list operations (CONTRACT §4): page after page by
 -- limit/offset, whatever the envelope, holding one page at a time. A page
 -- that fails (after retries) raises its error object, so that a failure is
 -- never mistaken for the end of the list.

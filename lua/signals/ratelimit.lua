@@ -1,5 +1,5 @@
 -- The client-side rate limiter: a token bucket for writes and one for reads
--- per client, sized by default like the API's documented limits (API.md
+-- per client, sized by default like the API's documented limits (API-NOTES
 -- §13), and the server's own count, read from X-Ratelimit-Remaining and
 -- X-Ratelimit-Reset, so that requests are held back before the server
 -- would answer 429. request.lua asks it before each exchange (redirects and
@@ -22,7 +22,7 @@ local SETTINGS = { writes_per_minute = "positive", reads_per_minute = "positive"
                    extract_per_minute = "positive", extract_burst = "positive_integer",
                    store = "any" }
 
--- API.md §13: POST, PUT, DELETE are writes; GET, HEAD, OPTIONS reads. PATCH
+-- API-NOTES §13: POST, PUT, DELETE are writes; GET, HEAD, OPTIONS reads. PATCH
 -- changes data too.
 local WRITES = { POST = true, PUT = true, PATCH = true, DELETE = true }
 
@@ -128,7 +128,7 @@ end
 -- answer, or nil when none came or none will. Answers arrive out of order:
 -- within one window the lowest count is the truest, and an answer from an
 -- earlier window says nothing about the current one. X-Ratelimit-Reset is
--- Unix seconds (API.md §13); a reset already past carries no limit.
+-- Unix seconds (API-NOTES §13); a reset already past carries no limit.
 -- `retry_after`: the seconds a 429 asked to wait, which may end the window
 -- sooner than the reset's whole seconds say.
 function Limiter:answered(c, headers, now, retry_after)

@@ -16,7 +16,7 @@ local redact = require("signals.redact")
 local errors = require("signals.errors")
 local spend = require("signals.spend")
 
-local pairs, ipairs, pcall = pairs, ipairs, pcall
+local type, pairs, ipairs, pcall, next = type, pairs, ipairs, pcall, next
 local max = math.max
 
 local request = {}
@@ -53,7 +53,8 @@ function request.start(client, op, params, opts)
       .. " takes no positional parameter" } }, op)
   end
   local problems = validate.params(op, args)
-  if opts ~= NO_OPTIONS then
+  -- Empty options (wait's polls pass some) need no check.
+  if opts ~= NO_OPTIONS and (type(opts) ~= "table" or next(opts) ~= nil) then
     for _, problem in ipairs(validate.options(op, opts)) do problems[#problems + 1] = problem end
   end
   if #problems > 0 then return nil, errors.refused(problems, op) end
@@ -175,7 +176,7 @@ function request.call(client, op, params, opts)
   if not call then return nil, err end
   local transport = client.transport
   -- The client's own transport may lend the body to the decoder rather
-  -- than make a string of it; one given to signals.new answers as §7 says.
+  -- than make a string of it; one given to signals.new answers as CONTRACT §7 says.
   local send = client.owns_transport and transport.fetch
   call.lent = send and true
   send = send or transport.request

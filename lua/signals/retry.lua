@@ -1,5 +1,6 @@
--- The retry policy (DESIGN §6, §9): which failed attempts are tried again,
--- and how long to wait before the next one. request.lua runs the loop.
+-- The retry policy (CONTRACT §6, §9): which failed attempts are tried again,
+-- and how long to wait before the next one. request.lua runs the HTTP loop;
+-- run_signal (lifecycle.lua) and ask_many ask `retry.again` about signals.
 local min, max, random = math.min, math.max, math.random
 
 local retry = {}
@@ -57,6 +58,15 @@ end
 -- [0, min(retry_max_delay, retry_base_delay * 2^(n-1))].
 function retry.backoff(attempt, options)
   return random() * min(options.retry_max_delay, options.retry_base_delay * 2 ^ (attempt - 1))
+end
+
+-- The signal level (CONTRACT §6): a signal that ended after `attempt`
+-- creates is asked again only when it failed with retryable = true and
+-- fewer than `max_attempts` were made. Returns the seconds to wait before
+-- asking again (the backoff), or nil when it is not asked again.
+function retry.again(signal, attempt, max_attempts, options)
+  if signal.status ~= "failed" or signal.retryable ~= true or attempt >= max_attempts then return nil end
+  return retry.backoff(attempt, options)
 end
 
 -- Seconds to wait before retry number `attempt`, or nil when the server asked

@@ -4,7 +4,7 @@
 -- batch of market signals (a JSON object with a `signals` array) to a
 -- market-signal subscription's `webhookUrl`. Deliveries of a subscription
 -- created with a `webhookSecret` are signed with HMAC-SHA256 of the body
--- under that secret (API.md §14; the header's name is not documented).
+-- under that secret (API-NOTES §14; the header's name is not documented).
 --
 --    local signals = require("signals")
 --    local ok, why = signals.webhook.verify(body, headers["x-saber-signature"], secret)

@@ -1,23 +1,31 @@
---- `signals batch`: one question about many companies, asked concurrently.
---
--- Every domain's signal is created (client:all, `--concurrency` in flight),
--- then waited for (client:wait_all); signals that failed with
--- retryable = true are asked again, up to `--attempts` in all, as
--- client:run_signal does for one. Progress goes to standard error, the
+--- `signals batch`: one question about many companies, through the API's
+-- batch create (client:ask_many: a hundred signals a call, the answers
+-- collected with reads, signals that failed with retryable = true asked
+-- again, up to `--attempts` in all). Progress goes to standard error, the
 -- table of answers to standard output.
+--
+-- `--state FILE` keeps the ids of the signals created, a line each as
+-- they come, so that a run cut short and started again with the same
+-- arguments waits for them rather than paying for them again. The file
+-- starts with a header naming the run (a digest of the API's address, the
+-- question, the answer type and the domains in order); a file of another
+-- run, or one that is not such a file, is refused (usage error), never
+-- ignored or overwritten.
 -- @module signals.cli.batch
 local core = require("signals.core")
-local retry = require("signals.retry")
 local convert = require("signals.cli.convert")
 
 local ipairs, tostring, tonumber, error = ipairs, tostring, tonumber, error
 local max = math.max
+local byte, format, gsub, match = string.byte, string.format, string.gsub, string.match
 local open, stdin = io.open, io.stdin
 
 local batch = {}
 
 local DEFAULT_TIMEOUT = 300
 local DEFAULT_ATTEMPTS = 3
+local STATE_MAGIC = "signals-batch-state 1 "
+local STATE_LINE = "^(%d+) (%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x)$"
 
 local function read_domains(ctx, path)
   local file = stdin
@@ -36,62 +44,66 @@ local function read_domains(ctx, path)
   return domains
 end
 
--- The results of calls ({ operation, params }), in order: objects or error
--- objects. Options all refuses (a --concurrency of 0) raise their error.
-local function run_calls(ctx, calls, label)
-  local results, err = ctx.client:all(calls, { concurrency = ctx.args.concurrency,
-                                               on_progress = ctx.progress(label) })
-  if not results then error(err, 0) end
-  return results
+-- The state file's header: what makes two runs the same one.
+local function state_header(ctx, args, domains)
+  local inputs = core.encode{ ctx.client.options.base_url, args.question, args.answer_type or core.null, domains }
+  local digest = gsub(core.hmac_sha256("signals batch state", inputs), ".", function(c)
+    return format("%02x", byte(c))
+  end)
+  return STATE_MAGIC .. digest
 end
 
--- The signals in their final state, in order, or error objects (a timeout
--- carries the last state seen).
-local function wait_signals(ctx, signals, label, timeout)
-  -- By id: each wait then asks at once, rather than first sleeping a poll
-  -- interval on the state seen at creation, long gone by now.
+-- The ids an earlier run wrote to the state file at `path` (index -> id,
+-- a later line for an index winning: a signal asked again), and a function
+-- recording each new one. A missing or empty file starts a new run.
+local function open_state(ctx, path, header, count)
   local ids = {}
-  for i, sig in ipairs(signals) do ids[i] = sig.id end
-  local results, err = ctx.client:wait_all(ids, { timeout = timeout, concurrency = ctx.args.concurrency,
-                                                  on_progress = ctx.progress(label) })
-  if not results then error(err, 0) end
-  return results
+  local refuse = function(why) ctx.usage_error(format("the state file %s %s", path, why)) end
+  local file = open(path, "rb")
+  local text = file and file:read("*a") or ""
+  if file then file:close() end
+  if text ~= "" then
+    if text:sub(-1) ~= "\n" then refuse("is corrupt: its last line is incomplete") end
+    local n = 0
+    for line in text:gmatch("([^\n]*)\n") do
+      n = n + 1
+      if n == 1 then
+        if line ~= header then
+          if line:sub(1, #STATE_MAGIC) == STATE_MAGIC then
+            refuse("belongs to another run (another question, answer type, domain list or API): "
+              .. "give another --state file, or remove this one to start afresh")
+          end
+          refuse("is not a state file of signals batch")
+        end
+      else
+        local index, id = match(line, STATE_LINE)
+        index = tonumber(index)
+        if not index or index < 1 or index > count then
+          refuse(format("is corrupt at line %d: expected '<index> <signal id>'", n))
+        end
+        ids[index] = id
+      end
+    end
+  end
+  local problem
+  file, problem = open(path, "ab")
+  if not file then ctx.usage_error("cannot write the state file: " .. tostring(problem)) end
+  if text == "" then
+    file:write(header, "\n")
+    file:flush()
+  end
+  return ids, file, function(index, id)
+    file:write(index, " ", id, "\n")
+    file:flush()
+  end
 end
 
 local function is_error(value)
   return core.kind(value) == "error"
 end
 
--- One round: asks about every row's domain and waits for the answers.
-local function ask(ctx, args, rows, label, timeout)
-  local calls = {}
-  for i, row in ipairs(rows) do
-    calls[i] = { "create_signal", { domain = row.domain, question = args.question, answerType = args.answer_type } }
-  end
-  local created = run_calls(ctx, calls, label)
-  local processing, waiting = {}, {}
-  for i, row in ipairs(rows) do
-    local result = created[i]
-    if is_error(result) then
-      row.signal, row.error = nil, result
-    else
-      row.signal, row.error = result, nil
-      if result.status == "processing" then
-        processing[#processing + 1] = result
-        waiting[#waiting + 1] = row
-      end
-    end
-  end
-  if #processing == 0 then return end
-  local finished = wait_signals(ctx, processing, "answering", timeout)
-  for i, row in ipairs(waiting) do
-    local result = finished[i]
-    if is_error(result) then
-      row.error, row.signal = result, result.signal or row.signal
-    else
-      row.signal = result
-    end
-  end
+local function is_rejected(err)
+  return err.kind == "http" and err.code == "REJECTED"
 end
 
 local function answer_of(row)
@@ -110,7 +122,7 @@ end
 local ROW_COLUMNS = {
   { "domain" },
   { "status", get = function(row)
-      if row.error and row.error.kind ~= "timeout" then return "error" end
+      if row.error and row.error.kind ~= "timeout" then return is_rejected(row.error) and "rejected" or "error" end
       return row.signal and row.signal.status
     end },
   { "answer", get = answer_of },
@@ -126,13 +138,13 @@ local function row_json(row)
     error = { kind = err.kind, status = err.status, code = err.code, message = err.message } }
 end
 
--- The worst outcome decides: an API or network error (3), then a refused
--- domain (2), then a failed signal (1).
+-- The worst outcome decides: an API or network error (3), then a domain
+-- refused (2: by the API too, as a rejected item), then a failed signal (1).
 local function exit_code(ctx, rows)
   local code, counts = 0, { completed = 0, failed = 0, errors = 0 }
   for _, row in ipairs(rows) do
     if row.error then
-      code = max(code, ctx.exit_code(row.error))
+      code = max(code, is_rejected(row.error) and 2 or ctx.exit_code(row.error))
       counts.errors = counts.errors + 1
     elseif row.signal.status == "failed" then
       code = max(code, 1)
@@ -146,25 +158,34 @@ end
 
 local function run(ctx, args)
   local domains = read_domains(ctx, args.file)
-  local timeout = args.timeout or DEFAULT_TIMEOUT
-  local attempts = args.attempts or DEFAULT_ATTEMPTS
+  local created, state, record
+  if args.state then
+    created, state, record = open_state(ctx, args.state, state_header(ctx, args, domains), #domains)
+  end
+  local results, err = ctx.client:ask_many(
+    { domains = domains, questions = { { question = args.question, answerType = args.answer_type } } },
+    { concurrency = args.concurrency, timeout = args.timeout or DEFAULT_TIMEOUT,
+      max_attempts = args.attempts or DEFAULT_ATTEMPTS, on_progress = ctx.progress("answers"),
+      created = created, on_created = record })
+  if state then state:close() end
+  if not results then error(err, 0) end
   local rows = {}
-  for i, domain in ipairs(domains) do rows[i] = { domain = domain } end
-  local todo = rows
-  for attempt = 1, attempts do
-    ask(ctx, args, todo, attempt == 1 and "asking" or "asking again", timeout)
-    local again = {}
-    for _, row in ipairs(todo) do
-      local sig = row.signal
-      if not row.error and sig.status == "failed" and sig.retryable == true then again[#again + 1] = row end
+  for i, domain in ipairs(domains) do
+    local result = results[i]
+    if is_error(result) then
+      -- a timeout carries the last state seen
+      rows[i] = { domain = domain, error = result, signal = result.signal }
+    else
+      rows[i] = { domain = domain, signal = result }
     end
-    if #again == 0 or attempt == attempts then break end
-    ctx.client.options.sleep(retry.backoff(attempt, ctx.client.options))
-    todo = again
   end
   local i = 0
   ctx.printer:many(ROW_COLUMNS, function() i = i + 1 return rows[i] end, nil, row_json)
   local code, counts = exit_code(ctx, rows)
+  for _, extra in ipairs(results.unmatched or {}) do
+    ctx.stderr:write("signals: the API also created ", tostring(extra.id or extra.signal and extra.signal.id),
+      ", which matches no domain asked\n")
+  end
   ctx.stderr:write(("%d domains: %d completed, %d failed, %d errors\n"):format(
     #rows, counts.completed, counts.failed, counts.errors))
   return code
@@ -173,9 +194,13 @@ end
 --- The command's spec (see signals.cli.commands).
 batch.spec = { name = "batch", summary = "Ask one question about many companies, concurrently.",
   description = "Ask one question about every domain of a file (one per line, # comments) or of "
-    .. "standard input, several at a time, and print a table of the answers. Signals that fail "
-    .. "with retryable=true are asked again (--attempts). Progress goes to standard error: "
-    .. "a bar on a terminal, a line per tenth otherwise.",
+    .. "standard input through the API's batch create (a hundred a call), and print a table of "
+    .. "the answers. A domain given twice is asked once. Signals that fail with retryable=true "
+    .. "are asked again (--attempts). A domain the API rejects is a usage error (exit 2). "
+    .. "Progress goes to standard error: a bar on a terminal, a line per tenth otherwise. "
+    .. "With --state FILE the ids of the signals created are kept in FILE as they come: run the "
+    .. "same command again after an interruption and they are waited for, not paid for again "
+    .. "(a FILE of another run is refused).",
   define = function(command)
     command:argument("file", "File of domains; - or none: standard input."):args("?")
     command:option("-q --question", "The question."):argname("<text>"):count(1)
@@ -186,6 +211,7 @@ batch.spec = { name = "batch", summary = "Ask one question about many companies,
       :convert(convert.seconds)
     command:option("--attempts", "How many times to ask when a signal fails retryably (default "
       .. DEFAULT_ATTEMPTS .. ")."):argname("<n>"):convert(convert.positive_integer)
+    command:option("--state", "File keeping the ids created, to resume an interrupted run."):argname("<file>")
   end,
   run = run,
 }

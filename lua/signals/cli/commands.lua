@@ -10,7 +10,7 @@ local output = require("signals.cli.output")
 local batch = require("signals.cli.batch")
 local convert = require("signals.cli.convert")
 
-local type, tostring, tonumber = type, tostring, tonumber
+local type, tostring = type, tostring
 local min = math.min
 
 local ANSWER_TYPES = "open_text (default), boolean, number, list, percentage, currency, url, json_schema"

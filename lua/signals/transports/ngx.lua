@@ -1,4 +1,4 @@
---- The OpenResty transport (DESIGN §7): HTTP/1.1 over nginx's cosockets.
+--- The OpenResty transport (CONTRACT §7): HTTP/1.1 over nginx's cosockets.
 -- A request waits in nginx's event loop instead of blocking the worker as
 -- libcurl would, and no Lua code runs under a C call that could yield:
 -- signals.core only encodes and decodes here.
