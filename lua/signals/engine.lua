@@ -495,7 +495,7 @@ end
 
 function engine.step(client, operations, max_seconds)
   if max_seconds == nil then max_seconds = 0 end
-  if type(max_seconds) ~= "number" or not (max_seconds >= 0) then -- NaN too
+  if type(max_seconds) ~= "number" or max_seconds ~= max_seconds or max_seconds < 0 then
     error("signals: client:step: 'max_seconds' must be a number >= 0", 3)
   end
   local e = engine.of(client, operations)
