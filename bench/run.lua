@@ -10,9 +10,9 @@
 -- out start-up and one untimed warm-up request. The instruction counts are
 -- the figures to compare: wall-clock here is noisy.
 --
--- bench/concurrency.lua, bench/ratelimit.lua, bench/shared_limit.lua and
--- bench/ask_many.lua (the end-to-end rows), when present, print rows of
--- their own as
+-- bench/concurrency.lua, bench/ratelimit.lua, bench/shared_limit.lua,
+-- bench/ask_many.lua (the end-to-end rows) and bench/step.lua, when
+-- present, print rows of their own as
 -- `ROW|<name>|<value>|<unit>|<note>`; they get the mock's URL in
 -- SIGNALS_BENCH_MOCK and its binary in SIGNALS_MOCK.
 --
@@ -211,7 +211,7 @@ end
 local function external_rows(mock, state)
   local rows = {}
   for _, script in ipairs { "bench/concurrency.lua", "bench/ratelimit.lua", "bench/shared_limit.lua",
-                            "bench/ask_many.lua" } do
+                            "bench/ask_many.lua", "bench/step.lua" } do
     if read_file(script) then
       mock:reset()
       log("running ", script)

@@ -29,6 +29,7 @@ struct multi {
     struct slot **slots; /* each allocated once: libcurl keeps pointers into it */
     size_t count, cap;
     size_t busy;
+    size_t peak; /* the most requests ever in flight at once */
     lua_Integer last_key;
 };
 
@@ -113,6 +114,15 @@ static int l_submit(lua_State *L)
         return sig_transfer_result(L, &s->transfer, rc, 0);
     s->key = ++m->last_key;
     m->busy++;
+    /* libcurl's connection cache holds, by default, four connections per
+     * easy handle in the multi handle at the moment a transfer ends: when
+     * the last answers of a burst come in one poll after another, it would
+     * close connections the next burst needs. It holds as many as were
+     * ever in flight at once instead. */
+    if (m->busy > m->peak) {
+        m->peak = m->busy;
+        curl_multi_setopt(m->multi, CURLMOPT_MAXCONNECTS, (long)m->peak);
+    }
     lua_pushinteger(L, s->key);
     return 1;
 }

@@ -296,6 +296,32 @@ http {
       }
     }
 
+    # client:start and client:step in a request handler: ?n calls of
+    # get_credits, stepped with ?wait seconds until none is in flight. The
+    # handles belong to this request: its own light threads run them.
+    location = /start-step {
+      content_by_lua_block {
+        local n, wait = tonumber(ngx.var.arg_n), tonumber(ngx.var.arg_wait)
+        local handles, done = {}, 0
+        for i = 1, n do
+          handles[i] = probe_client:start("get_credits", nil, { on_done = function() done = done + 1 end })
+        end
+        local refused = probe_client:start("get_signal", { signalId = "bad" })
+        local steps = 0
+        while probe_client:step(wait) > 0 do
+          steps = steps + 1
+          if wait == 0 then ngx.sleep(0.01) end
+        end
+        local out = { tostring(done), select(2, refused:result()).kind }
+        for i = 1, n do
+          local value, err = handles[i]:result()
+          out[#out + 1] = value and tostring(value.remainingCredits) or tostring(err)
+        end
+        out[#out + 1] = tostring(steps)
+        ngx.print(table.concat(out, " "))
+      }
+    }
+
     location = /chunked {
       content_by_lua_block {
         ngx.header["X-Part"] = { "one", "two" }
@@ -550,6 +576,35 @@ describe("OpenResty: the cosocket transport", function()
     assert.are.equal("false enough", body)
     assert.is_true(elapsed < 2000, "the stalled calls were waited for: " .. elapsed .. " ms")
     assert.are.equal(3, #mock:requests())
+  end)
+
+  it("runs client:start's calls in the handler's light threads, driven by client:step", function()
+    mock:fault{ path = "/v1/credits", fault = "stall", seconds = 0.4, times = 3 }
+    local started = socket.gettime()
+    local status, body = get(port, "/start-step?n=3&wait=0")
+    local elapsed = ms_since(started)
+    assert.are.equal(200, status, body)
+    local done, refused, a, b, c, steps = body:match("^(%d+) (%S+) (%S+) (%S+) (%S+) (%d+)$")
+    assert.are.same({ "3", "invalid_request", "10000", "10000", "10000" }, { done, refused, a, b, c }, body)
+    -- three calls held 0.4 s at once, and step(0) never waited for them
+    assert.is_true(elapsed >= 400 and elapsed < 1000, elapsed .. " ms")
+    assert.is_true(tonumber(steps) >= 10, body)
+  end)
+
+  it("keeps the worker serving while a handler waits in client:step, and apart from another's calls", function()
+    mock:fault{ path = "/v1/credits", fault = "stall", seconds = 1, times = 2 }
+    -- one worker: two handlers step their own calls at once, a third answers meanwhile
+    local first = send(port, "GET", "/start-step?n=1&wait=5")
+    local second = send(port, "GET", "/start-step?n=1&wait=5")
+    socket.sleep(0.2)
+    local started = socket.gettime()
+    assert.are.equal(200, (get(port, "/chunked")))
+    assert.is_true(ms_since(started) < 500, "the worker was blocked")
+    for _, conn in ipairs { first, second } do
+      local status, body = finish(conn)
+      assert.are.equal(200, status, body)
+      assert.matches("^1 invalid_request 10000 %d+$", body)
+    end
   end)
 
   it("says clearly that nginx allows no I/O in init, set and header_filter", function()

@@ -14,6 +14,7 @@ local request = require("signals.request")
 local paging = require("signals.paging")
 local lifecycle = require("signals.lifecycle")
 local concurrency = require("signals.concurrency")
+local engine = require("signals.engine")
 local ask_many = require("signals.ask_many")
 local ratelimit = require("signals.ratelimit")
 local webhook = require("signals.webhook")
@@ -377,6 +378,43 @@ function Client:wait_all(targets, opts)
   return concurrency.wait_all(self, operation_by_name, targets, opts)
 end
 
+--- Starts a call and returns at once, for hosts with a loop of their own
+-- (a game's frames, an editor's or libuv's event loop): @{Client:step},
+-- called from that loop, moves it on with every other call in flight.
+-- Validation, hooks, retries, redirects, the rate limiter and the result
+-- are those of the blocking method.
+--    local h = client:start("get_signal", { signalId = id }, { on_done = function(sig, err) ... end })
+--    -- each frame:
+--    client:step(0)
+-- @tparam string name an operation (`"create_signal"`), or `"run_signal"`,
+--   `"run_contact_signal"`, `"wait"`, `"get_any_signal"`
+-- @param params what the method takes first (for `"wait"`: the signal or its id)
+-- @tparam[opt] table opts the method's own options, and `on_done`: a
+--   `function(result, err)` called from inside @{Client:step} once the call
+--   has ended, with what the blocking method would have returned
+-- @treturn Handle the call; one that validation refuses (or any call on a
+--   closed client) is done at once with its error, and nothing is sent
+-- @raise an unknown name, `opts` that is not a table, an `on_done` that
+--   is not a function
+function Client:start(name, params, opts)
+  return engine.start(self, operation_by_name, name, params, opts)
+end
+
+--- Moves every call in flight on (sends what may go, takes the answers
+-- that came, starts retries and polls whose time has come) and calls the
+-- `on_done` of those that ended. It waits at most `max_seconds` for
+-- something to happen, and returns as soon as something did: with 0 it
+-- never waits. A value an `on_done` or a hook raises goes up from here;
+-- the calls stay as they were, and the callbacks not yet called are
+-- called by the next step.
+-- @tparam[opt=0] number max_seconds the longest wait
+-- @treturn integer the number of calls still in flight
+-- @raise `max_seconds` that is not a number >= 0; a step from inside a
+--   hook (`on_request`, `on_response`, `on_retry`) of a call it runs
+function Client:step(max_seconds)
+  return engine.step(self, operation_by_name, max_seconds)
+end
+
 --- Asks every question about every company: domains × questions through
 -- the API's batch create, a hundred signals a call (each call covers whole
 -- domains, domain-major), the answers collected with reads, and signals
@@ -432,12 +470,16 @@ function Client:ask_many(params, opts)
 end
 
 --- Closes the transport the client opened itself; a transport passed in
--- belongs to the caller. Later calls return an invalid_request error.
+-- belongs to the caller. Calls started and not done end with an error of
+-- kind `"network"`, code `"CLIENT_CLOSED"`, and their `on_done` is called
+-- from here. Later calls return an invalid_request error.
 function Client:close()
   if not self.closed then
     self.closed = true
+    engine.close(self)
     if self.owns_transport and self.transport.close then self.transport.close() end
   end
+  engine.closed(self)
 end
 
 function Client:__tostring()

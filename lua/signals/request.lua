@@ -3,8 +3,9 @@
 -- the transport's answer (answer.lua), follow a redirect (redirect.lua),
 -- decide a retry by the policy of retry.lua, and end with the result or
 -- the error object, the key out of it (redact.lua). request.call runs the
--- steps one exchange at a time; the scheduler of concurrency.lua runs them
--- for many calls at once. Nothing here raises but a hook.
+-- steps one exchange at a time; the engine of engine.lua runs them for
+-- many calls at once (client:start, client:all). Nothing here raises but a
+-- hook.
 local core = require("signals.core")
 local validate = require("signals.validate")
 local retry = require("signals.retry")
@@ -29,7 +30,7 @@ local function copy(t)
 end
 
 -- The client's clock (the `clock` option, seconds) and its sleep: the rate
--- limiter, the scheduler, wait and Retry-After dates all count time by
+-- limiter, the engine, wait and Retry-After dates all count time by
 -- that one clock.
 function request.now(client)
   return client.options.clock()
@@ -40,7 +41,7 @@ function request.sleep(client, seconds)
 end
 
 -- One call as steps: request.call runs them one exchange at a time, the
--- scheduler of concurrency.lua with many calls in flight.
+-- engine with many calls in flight.
 
 -- The call in progress, or nil and the error that refuses it (nothing is sent).
 function request.start(client, op, params, opts)
@@ -93,19 +94,18 @@ function request.outgoing(call)
       timeout = req.timeout, connect_timeout = req.connect_timeout }
   end
   call.slot = nil
-  if client.limiter then
-    client.limiter:sent(call.class)
-    call.in_flight = true
-  end
+  if client.limiter then client.limiter:sent(call.class) end
+  call.in_flight = true
   return req
 end
 
--- Tells the limiter that call.req, if it was sent, is over: once per
+-- call.req, if it was sent, is over: the limiter hears of it once per
 -- request sent, whatever raises afterwards.
 local function over(call, headers, at, retry_after)
   if call.in_flight then
     call.in_flight = false
-    call.client.limiter:answered(call.class, headers, at, retry_after)
+    local limiter = call.client.limiter
+    if limiter then limiter:answered(call.class, headers, at, retry_after) end
   end
 end
 
@@ -163,11 +163,14 @@ end
 
 -- The call ends here, without its answer: the caller gave up on it (a
 -- cancelled request, a closed client). Returns the error object that ends
--- it: invalid_request with `message`.
+-- it: invalid_request with `message`; a POST or PATCH given up on while in
+-- flight may have been processed.
 function request.abandon(call, at, message)
+  local method, unanswered = call.op.method, call.in_flight == true
   over(call, nil, at)
-  return core.error{ kind = "invalid_request", message = message, method = call.op.method,
-                     path = call.path, attempts = call.attempt }
+  return core.error{ kind = "invalid_request", message = message, method = method,
+                     path = call.path, attempts = call.attempt,
+                     maybe_processed = unanswered and retry.maybe_processed({ kind = "network" }, method) }
 end
 
 function request.call(client, op, params, opts)

@@ -345,10 +345,12 @@ local function io_refused()
     .. "from rewrite_by_lua, access_by_lua, content_by_lua or a timer (ngx.timer.at)", phase))
 end
 
--- client:all's submit/poll/cancel (concurrency.lua): each submitted request
--- runs in a light thread of its own (ngx.thread.spawn) and posts a
--- semaphore when it ends. The state belongs to the coroutine that submits
--- (one client:all), since one client serves every request of a worker.
+-- The engine's submit/poll/cancel (engine.lua: client:start, client:all):
+-- each submitted request runs in a light thread of its own
+-- (ngx.thread.spawn) and posts a semaphore when it ends. The state belongs
+-- to the coroutine that submits (one request handler or timer), since one
+-- client serves every request of a worker and a light thread is waited
+-- for by its own request; per_coroutine tells the engine so.
 local function light_threads(prepare, send)
   local semaphore = require("ngx.semaphore")
   local states = setmetatable({}, { __mode = "k" })
@@ -469,7 +471,7 @@ function transport.new(options)
       if not url then return nil, refusal end
       return send(req, url)
     end,
-    submit = submit, poll = poll, cancel = cancel,
+    submit = submit, poll = poll, cancel = cancel, per_coroutine = true,
   }
 end
 
