@@ -225,22 +225,7 @@ end)
 -- This spec's own config: a probe location that runs one transport request
 -- described in JSON, plain and TLS servers for it to talk to, and the
 -- phases where nginx allows no I/O.
-local PROBE_CONF = [[
-load_module /usr/lib/nginx/modules/ndk_http_module.so;
-load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;
-worker_processes 1;
-error_log logs/error.log warn;
-pid logs/nginx.pid;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path temp/body;
-  proxy_temp_path temp/proxy;
-  fastcgi_temp_path temp/fastcgi;
-  uwsgi_temp_path temp/uwsgi;
-  scgi_temp_path temp/scgi;
-  lua_package_path "{{ROOT}}/lua/?.lua;{{ROOT}}/lua/?/init.lua;;";
-  lua_package_cpath "{{ROOT}}/build/luajit/?.so;;";
+local PROBE_CONF = hosts.nginx_conf(1, 256) .. [[
   lua_ssl_trusted_certificate {{DIR}}/good.pem;
 
   init_by_lua_block {
@@ -625,22 +610,7 @@ end)
 -- store), many light threads or client:all in each request. What is
 -- asserted is per worker: its sends, timed by the on_request hook, never
 -- exceed burst + rate * t.
-local LIMITER_CONF = [[
-load_module /usr/lib/nginx/modules/ndk_http_module.so;
-load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;
-worker_processes 2;
-error_log logs/error.log warn;
-pid logs/nginx.pid;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path temp/body;
-  proxy_temp_path temp/proxy;
-  fastcgi_temp_path temp/fastcgi;
-  uwsgi_temp_path temp/uwsgi;
-  scgi_temp_path temp/scgi;
-  lua_package_path "{{ROOT}}/lua/?.lua;{{ROOT}}/lua/?/init.lua;;";
-  lua_package_cpath "{{ROOT}}/build/luajit/?.so;;";
+local LIMITER_CONF = hosts.nginx_conf(2, 256) .. [[
 
   init_by_lua_block {
     local signals = require("signals")

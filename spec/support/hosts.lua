@@ -123,4 +123,30 @@ kill $child 2>/dev/null
   error(name .. " did not start: " .. log, 2)
 end
 
+-- The start every nginx.conf of the specs shares: OpenResty's Lua module
+-- (Debian's dynamic modules), the log, pid and temporary files in the
+-- server's own directory, and the package paths to this tree ({{ROOT}},
+-- filled in by the caller with its other placeholders) and its LuaJIT
+-- build. It leaves the http block open: the caller's text goes on inside
+-- it and closes it.
+function hosts.nginx_conf(workers, connections)
+  return string.format([[
+load_module /usr/lib/nginx/modules/ndk_http_module.so;
+load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;
+worker_processes %d;
+error_log logs/error.log warn;
+pid logs/nginx.pid;
+events { worker_connections %d; }
+http {
+  access_log off;
+  client_body_temp_path temp/body;
+  proxy_temp_path temp/proxy;
+  fastcgi_temp_path temp/fastcgi;
+  uwsgi_temp_path temp/uwsgi;
+  scgi_temp_path temp/scgi;
+  lua_package_path "{{ROOT}}/lua/?.lua;{{ROOT}}/lua/?/init.lua;;";
+  lua_package_cpath "{{ROOT}}/build/luajit/?.so;;";
+]], workers, connections)
+end
+
 return hosts

@@ -36,22 +36,7 @@ function limit_run.client_limit(limit, window, share, burst_share)
            write_burst = math.max(1, math.floor(limit * burst_share)) }
 end
 
-local CONF = [[
-load_module /usr/lib/nginx/modules/ndk_http_module.so;
-load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;
-worker_processes 4;
-error_log logs/error.log warn;
-pid logs/nginx.pid;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path temp/body;
-  proxy_temp_path temp/proxy;
-  fastcgi_temp_path temp/fastcgi;
-  uwsgi_temp_path temp/uwsgi;
-  scgi_temp_path temp/scgi;
-  lua_package_path "{{ROOT}}/lua/?.lua;{{ROOT}}/lua/?/init.lua;;";
-  lua_package_cpath "{{ROOT}}/build/luajit/?.so;;";
+local CONF = hosts.nginx_conf(4, 1024) .. [[
   lua_shared_dict signals 1m;
   lua_shared_dict tiny 12k;
 
