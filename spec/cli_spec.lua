@@ -19,6 +19,13 @@ local mock
 -- environment variables (SABER_BASE_URL and SABER_API_KEY point at the
 -- mock), opts.stdin feeds standard input, opts.terminal runs it under a
 -- pseudo-terminal (out then holds both streams).
+local function command_has(args, word)
+  for _, a in ipairs(args) do
+    if a == word then return true end
+  end
+  return false
+end
+
 local function signals(args, opts)
   opts = opts or {}
   local env = { SABER_BASE_URL = mock.url, SABER_API_KEY = helper.API_KEY }
@@ -27,6 +34,11 @@ local function signals(args, opts)
   for k, v in pairs(env) do words[#words + 1] = k .. "=" .. quote(v) end
   words[#words + 1] = LUA .. " bin/signals"
   for _, a in ipairs(args) do words[#words + 1] = quote(a) end
+  -- batch reads a processing signal again every 2 s; the mock here answers
+  -- within a tick, so the specs poll faster unless they say otherwise.
+  if command_has(args, "batch") and not command_has(args, "--interval") then
+    words[#words + 1] = "--interval 0.05"
+  end
   local command = table.concat(words, " ")
   local input = helper.write_temp(opts.stdin or "")
   local errors = os.tmpname()
@@ -130,6 +142,7 @@ describe("bin/signals", function()
       { args = { "run", "acme.com", "q", "--attempts", "1.5" }, says = "'1%.5' is not a positive integer" },
       { args = { "run", "acme.com", "q", "--timeout", "soon" }, says = "'soon' is not a number of seconds" },
       { args = { "--request-timeout", "inf", "credits" }, says = "'inf' is not a number of seconds" },
+      { args = { "batch", "-q", "Hiring?", "--interval", "0" }, says = "'0' is not a positive number of seconds" },
     }
     for _, case in ipairs(cases) do
       it(table.concat(case.args, " "), function()

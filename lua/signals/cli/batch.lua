@@ -164,7 +164,7 @@ local function run(ctx, args)
   end
   local results, err = ctx.client:ask_many(
     { domains = domains, questions = { { question = args.question, answerType = args.answer_type } } },
-    { concurrency = args.concurrency, timeout = args.timeout or DEFAULT_TIMEOUT,
+    { concurrency = args.concurrency, timeout = args.timeout or DEFAULT_TIMEOUT, interval = args.interval,
       max_attempts = args.attempts or DEFAULT_ATTEMPTS, on_progress = ctx.progress("answers"),
       created = created, on_created = record })
   if state then state:close() end
@@ -209,6 +209,8 @@ batch.spec = { name = "batch", summary = "Ask one question about many companies,
       :convert(convert.positive_integer):default("8")
     command:option("--timeout", "Seconds to wait for the answers (default " .. DEFAULT_TIMEOUT .. ")."):argname("<s>")
       :convert(convert.seconds)
+    command:option("--interval", "Seconds between two reads of a signal still processing (default 2)."):argname("<s>")
+      :convert(convert.positive_seconds)
     command:option("--attempts", "How many times to ask when a signal fails retryably (default "
       .. DEFAULT_ATTEMPTS .. ")."):argname("<n>"):convert(convert.positive_integer)
     command:option("--state", "File keeping the ids created, to resume an interrupted run."):argname("<file>")

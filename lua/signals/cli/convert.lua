@@ -21,4 +21,11 @@ function convert.seconds(text)
   return nil, "'" .. text .. "' is not a number of seconds"
 end
 
+--- A number of seconds above 0 (an interval between polls).
+function convert.positive_seconds(text)
+  local n = tonumber(text)
+  if n and n > 0 and n < huge then return n end
+  return nil, "'" .. text .. "' is not a positive number of seconds"
+end
+
 return convert
