@@ -9,7 +9,7 @@ local hosts = require("support.hosts")
 local LOVE = "/usr/bin/love"
 local ROOT = os.getenv("PWD")
 
-describe("LÖVE: examples/love", function()
+describe("LÖVE: examples/love #host", function()
   if not hosts.exists(LOVE) then
     pending("LÖVE is not installed (apt-get install love)")
     return

@@ -91,7 +91,7 @@ local function example_conf()
   return conf
 end
 
-describe("OpenResty: examples/openresty/nginx.conf", function()
+describe("OpenResty: examples/openresty/nginx.conf #host", function()
   if missing then
     pending(missing)
     return
@@ -366,7 +366,7 @@ local function certificate(dir, file, name)
   assert(ok, out)
 end
 
-describe("OpenResty: the cosocket transport", function()
+describe("OpenResty: the cosocket transport #host", function()
   if missing then
     pending(missing)
     return
@@ -666,7 +666,7 @@ local LIMITER_CONF = hosts.nginx_conf(2, 256) .. [[
 }
 ]]
 
-describe("OpenResty: the rate limiter in two workers", function()
+describe("OpenResty: the rate limiter in two workers #host", function()
   if missing then
     pending(missing)
     return

@@ -19,7 +19,7 @@ describe("shared rate limit", function()
 
   before_each(function() mock = helper.mock() end)
 
-  describe("in nginx, 4 workers on signals.store.shdict", function()
+  describe("in nginx, 4 workers on signals.store.shdict #host", function()
     if limit_run.nginx_missing then
       pending(limit_run.nginx_missing)
       return
