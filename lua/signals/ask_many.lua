@@ -15,6 +15,7 @@ local core = require("signals.core")
 local request = require("signals.request")
 local retry = require("signals.retry")
 local validate = require("signals.validate")
+local errors = require("signals.errors")
 
 local type, pairs, ipairs, setmetatable, math_type = type, pairs, ipairs, setmetatable, math.type
 local floor, min, max = math.floor, math.min, math.max
@@ -43,10 +44,10 @@ local OPTIONS = { concurrency = "positive_integer", on_progress = "function", on
 -- honour them (a summary per call, an async call without ids).
 local WHOLE_BATCH_FIELDS = { async = true, generateSummaryOnComplete = true }
 
+local BATCH = { method = BATCH_METHOD, path = BATCH_PATH }
+
 local function refused(field, message)
-  return nil, core.error{ kind = "invalid_request", message = message,
-                          fields = { { field = field, message = message } },
-                          method = BATCH_METHOD, path = BATCH_PATH }
+  return nil, errors.invalid(message, { { field = field, message = message } }, BATCH)
 end
 
 -- Whole numbers only: on Lua 5.1 and LuaJIT every number is a float.
@@ -214,7 +215,7 @@ function ask_many.run(client, params, opts)
   if opts == nil then opts = {} end
   local problems = validate.settings(OPTIONS, opts, "opts")
   if #problems > 0 then
-    return nil, core.error{ kind = "invalid_request", message = validate.message(problems), fields = problems }
+    return nil, errors.refused(problems)
   end
   if type(params) ~= "table" then return refused("params", "'params' must be a table") end
   local domains = params.domains

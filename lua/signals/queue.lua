@@ -49,6 +49,7 @@
 local core = require("signals.core")
 local operations = require("signals.operations")
 local validate = require("signals.validate")
+local errors = require("signals.errors")
 local retry = require("signals.retry")
 local time = require("signals.time")
 local redis_call = require("signals.redis_call")
@@ -111,8 +112,7 @@ for name, spec in pairs{
 end
 
 local function invalid(message, field)
-  return core.error{ kind = "invalid_request", message = message,
-                     fields = { { field = field, message = message } } }
+  return errors.invalid(message, { { field = field, message = message } })
 end
 
 local function redis_error(message)
@@ -192,7 +192,7 @@ function Queue:enqueue(name, params)
   if type(params) ~= "table" then return nil, invalid("'params' must be a table", "params") end
   local problems = validate.params(op, params)
   if #problems > 0 then
-    return nil, core.error{ kind = "invalid_request", message = validate.message(problems), fields = problems }
+    return nil, errors.refused(problems)
   end
   local text, problem = core.encode(core.mark(params, "object"))
   if not text then return nil, invalid("the parameters cannot be encoded: " .. tostring(problem), "params") end
