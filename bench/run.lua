@@ -29,7 +29,7 @@ local socket = require("socket")
 local helper = require("helper")
 local fixtures = require("fixtures")
 
-local format, concat = string.format, table.concat
+local format, rep, concat = string.format, string.rep, table.concat
 
 local OUT = "build/bench"
 local WWW = OUT .. "/www"
@@ -289,9 +289,11 @@ local function print_table(rows, sizes)
       lines[#lines + 1] = c[1]
     else
       local parts = {}
+      -- Padded by hand: string.format takes widths of two digits at most,
+      -- and a row's note may be longer.
       for i, text in ipairs(c) do
-        parts[i] = (i == 2 or i == 3 or i == 4) and format("%" .. widths[i] .. "s", text)
-          or format("%-" .. widths[i] .. "s", text)
+        local pad = rep(" ", widths[i] - #text)
+        parts[i] = (i == 2 or i == 3 or i == 4) and pad .. text or text .. pad
       end
       lines[#lines + 1] = (concat(parts, "  "):gsub("%s+$", ""))
     end
