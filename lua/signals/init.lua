@@ -13,16 +13,10 @@ local validate = require("signals.validate")
 local request = require("signals.request")
 local paging = require("signals.paging")
 local lifecycle = require("signals.lifecycle")
-local concurrency = require("signals.concurrency")
-local engine = require("signals.engine")
-local ask_many = require("signals.ask_many")
 local ratelimit = require("signals.ratelimit")
 local webhook = require("signals.webhook")
 local url = require("signals.url")
 local store = require("signals.store")
-local cache = require("signals.cache")
-local spend = require("signals.spend")
-local queue = require("signals.queue")
 
 local type, pairs, ipairs, tostring, error, require, setmetatable, rawget, pcall =
   type, pairs, ipairs, tostring, error, require, setmetatable, rawget, pcall
@@ -31,6 +25,14 @@ local getenv, execute = os.getenv, os.execute
 local ceil = math.ceil
 
 local signals = {}
+
+-- What only some clients use (the engine of start/step and client:all,
+-- the answer cache, the spend guard, ask_many, the queue) is loaded when
+-- one first does: a loaded module is data the collector walks at every
+-- cycle, and a loop reading pages runs many cycles.
+local function module(name)
+  return require("signals." .. name)
+end
 
 --- The library's version, a semver string.
 signals.VERSION = core.VERSION
@@ -55,8 +57,16 @@ signals.webhook = webhook
 -- `signals.store.redis(conn)`).
 signals.store = store
 
---- A durable queue of calls on Redis streams: @{signals.queue}.
-signals.queue = queue
+--- A durable queue of calls on Redis streams: @{signals.queue}, loaded on
+-- first use (like ask_many): what a client does not use stays out of the
+-- heap that the collector walks at every cycle.
+-- @field queue
+setmetatable(signals, { __index = function(t, name)
+  if name ~= "queue" then return nil end
+  local queue = module("queue")
+  t.queue = queue
+  return queue
+end })
 
 --- Marks a table to be sent as a JSON object, so that an empty one is `{}`
 -- (an empty table is sent as `[]`).
@@ -261,7 +271,7 @@ local operation_by_name = {}
 for _, op in ipairs(operations) do
   operation_by_name[op.name] = op
   Client[op.name] = function(self, params, opts)
-    if self.cache then return cache.call(self, op, params, opts, request.call) end
+    if self.cache then return module("cache").call(self, op, params, opts, request.call) end
     return request.call(self, op, params, opts)
   end
 end
@@ -363,7 +373,7 @@ Client.run_contact_signal = lifecycle.run_contact_signal
 -- @treturn[2] nil
 -- @treturn[2] Error when `calls` or `opts` are not usable
 function Client:all(calls, opts)
-  return concurrency.all(self, operation_by_name, calls, opts)
+  return module("concurrency").all(self, operation_by_name, calls, opts)
 end
 
 --- @{Client:wait} for many signals at once.
@@ -375,7 +385,7 @@ end
 -- @treturn[2] nil
 -- @treturn[2] Error when `signals` or `opts` are not usable
 function Client:wait_all(targets, opts)
-  return concurrency.wait_all(self, operation_by_name, targets, opts)
+  return module("concurrency").wait_all(self, operation_by_name, targets, opts)
 end
 
 --- Starts a call and returns at once, for hosts with a loop of their own
@@ -397,7 +407,7 @@ end
 -- @raise an unknown name, `opts` that is not a table, an `on_done` that
 --   is not a function
 function Client:start(name, params, opts)
-  return engine.start(self, operation_by_name, name, params, opts)
+  return module("engine").start(self, operation_by_name, name, params, opts)
 end
 
 --- Moves every call in flight on (sends what may go, takes the answers
@@ -412,7 +422,7 @@ end
 -- @raise `max_seconds` that is not a number >= 0; a step from inside a
 --   hook (`on_request`, `on_response`, `on_retry`) of a call it runs
 function Client:step(max_seconds)
-  return engine.step(self, operation_by_name, max_seconds)
+  return module("engine").step(self, operation_by_name, max_seconds)
 end
 
 --- Asks every question about every company: domains × questions through
@@ -466,20 +476,22 @@ end
 --   not usable (no questions, a question that is neither a string nor a
 --   table, a bad option); nothing is sent
 function Client:ask_many(params, opts)
-  return ask_many.run(self, params, opts)
+  return module("ask_many").run(self, params, opts)
 end
 
 --- Closes the transport the client opened itself; a transport passed in
 -- belongs to the caller. Calls started and not done end with an error of
--- kind `"network"`, code `"CLIENT_CLOSED"`, and their `on_done` is called
--- from here. Later calls return an invalid_request error.
+-- kind `"invalid_request"` ("the client is closed"), and their `on_done` is
+-- called from here. Later calls return an invalid_request error.
 function Client:close()
+  -- No client has started a call if the engine was never loaded.
+  local engine = package.loaded["signals.engine"]
   if not self.closed then
     self.closed = true
-    engine.close(self)
+    if engine then engine.close(self) end
     if self.owns_transport and self.transport.close then self.transport.close() end
   end
-  engine.closed(self)
+  if engine then engine.closed(self) end
 end
 
 function Client:__tostring()
@@ -562,9 +574,10 @@ end
 function signals.new(opts)
   if opts == nil then opts = {} end
   local problems = validate.settings(CLIENT_OPTIONS, opts)
-  for _, check in ipairs{ { ratelimit.problems, "rate_limit" }, { cache.problems, "cache" },
-                          { spend.problems, "spend_limit" } } do
-    if #problems == 0 then problems = check[1](opts[check[2]]) end
+  if #problems == 0 then problems = ratelimit.problems(opts.rate_limit) end
+  for _, option in ipairs{ { "cache", "cache" }, { "spend_limit", "spend" } } do
+    local value = opts[option[1]]
+    if #problems == 0 and value ~= nil then problems = module(option[2]).problems(value) end
   end
   if #problems > 0 then error("signals.new: " .. validate.message(problems), 2) end
 
@@ -606,9 +619,9 @@ function signals.new(opts)
                         closed = false,
                         limiter = ratelimit.new(rate_limit, options.max_retry_after,
                           guarded(rate_limit and rate_limit.store), key_id),
-                        cache = cache.new(opts.cache, guarded(opts.cache and opts.cache.store), key_id),
-                        spend = spend.new(spend_limit,
-                          guarded(spend_limit and (spend_limit.store or store.memory())), key_id) },
+                        cache = opts.cache and module("cache").new(opts.cache, guarded(opts.cache.store), key_id),
+                        spend = spend_limit and module("spend").new(spend_limit,
+                          guarded(spend_limit.store or store.memory()), key_id) },
                       Client)
 end
 

@@ -14,7 +14,6 @@ local answer = require("signals.answer")
 local redirect = require("signals.redirect")
 local redact = require("signals.redact")
 local errors = require("signals.errors")
-local spend = require("signals.spend")
 
 local type, pairs, ipairs, pcall, next = type, pairs, ipairs, pcall, next
 local max = math.max
@@ -62,7 +61,8 @@ function request.start(client, op, params, opts)
   if not req then
     return nil, errors.refused({ { field = "body", message = path_or_reason } }, op)
   end
-  local refused = client.spend and op.spends and spend.check(client, op, args, path_or_reason, request.now(client))
+  local refused = client.spend and op.spends
+    and require("signals.spend").check(client, op, args, path_or_reason, request.now(client))
   if refused then return nil, refused end
   return { client = client, op = op, args = args, opts = opts, path = path_or_reason,
            first = req, req = req, attempt = 1, redirects = 0 }
