@@ -180,15 +180,8 @@ describe("answer cache", function()
   end)
 
   describe("in Redis", function()
-    if redis.missing then
-      pending(redis.missing)
-      return
-    end
-
-    local server
-
-    lazy_setup(function() server = redis.start() end)
-    lazy_teardown(function() if server then server:stop() end end)
+    local server = redis.for_block()
+    if not server then return end
 
     it("is shared by every client of the store, per API key", function()
       local function client_of(key)

@@ -8,19 +8,12 @@ local redis = require("support.redis")
 local crash = require("support.crash")
 
 describe("signals.queue under SIGKILL", function()
-  if redis.missing then
-    pending(redis.missing)
-    return
-  end
-
-  local server
-
-  lazy_setup(function() server = redis.start() end)
-  lazy_teardown(function() if server then server:stop() end end)
+  local server = redis.for_block()
+  if not server then return end
 
   it("answers every job once and pays for each signal once", function()
     local figures = crash.run{ jobs = 200, workers = 4, kills = 6, mock = helper.mock(),
-      redis_port = server.port, inspect = redis.inspect(server.port), idle_reclaim = 1, deadline = 60 }
+      redis_port = server.port, inspect = server.inspect, idle_reclaim = 1, deadline = 60 }
     io.write("\n[crash] ", crash.summary(figures), "\n")
     assert.are.same({}, figures.off)
     assert.are.same({ answered = 200, twice = 0, wrong = 0, pending = 0, dead = 0, creates = 220 },

@@ -10,28 +10,16 @@ local signals = require("signals")
 local STREAM = "signals:jobs"
 
 describe("signals.queue", function()
-  if redis.missing then
-    pending(redis.missing)
-    return
-  end
-
-  local server, inspect, mock, client, q
-
-  lazy_setup(function()
-    server = redis.start()
-    inspect = redis.inspect(server.port)
-  end)
-
-  lazy_teardown(function()
-    if server then server:stop() end
-  end)
+  local server = redis.for_block()
+  if not server then return end
+  local mock, client, q
 
   before_each(function()
     mock = helper.mock()
     -- Off, the API's answer cache would hand a re-created job its first
     -- signal again, hiding a second create.
     mock:config{ delay_ms = 0, cache_ttl_s = 0 }
-    assert(inspect:flushall())
+    assert(server.inspect:flushall())
     client = helper.client(mock, { sleep = helper.sleep })
     q = signals.queue.new{ client = client, redis = redis.connect(server.port), stream = STREAM }
   end)
@@ -75,8 +63,8 @@ describe("signals.queue", function()
     assert.are.equal("signal", signals.kind(err.signal))
     -- A result stays for later readers; the stream holds nothing finished.
     assert.are.equal(sig.id, assert(q:result(ids[1])).id)
-    assert.are.equal(0, inspect:xlen(STREAM))
-    assert.are.equal(0, inspect:xpending(STREAM, "signals-workers")[1])
+    assert.are.equal(0, server.inspect:xlen(STREAM))
+    assert.are.equal(0, server.inspect:xpending(STREAM, "signals-workers")[1])
   end)
 
   it("creates a signal once per job, again only when it failed retryably", function()
@@ -109,7 +97,7 @@ describe("signals.queue", function()
     assert.are.equal("'drop_everything' names no operation", err.message)
     _, err = q:enqueue("run_signal", { question = "no domain" })
     assert.matches("'domain' is required", err.message)
-    assert.are.equal(0, inspect:exists(STREAM))
+    assert.are.equal(0, server.inspect:exists(STREAM))
   end)
 
   it("takes only the operations it allows", function()
@@ -118,12 +106,12 @@ describe("signals.queue", function()
     local _, err = q:enqueue("delete_signal_template", { templateId = "t1" })
     assert.are.equal("operation not allowed: delete_signal_template", err.message)
     -- A producer that is not this code is answered with the same error.
-    local id = assert(inspect:xadd(STREAM, "*", "op", "delete_signal_template", "params", '{"templateId":"t1"}'))
+    local id = assert(server.inspect:xadd(STREAM, "*", "op", "delete_signal_template", "params", '{"templateId":"t1"}'))
     assert.are.equal(1, work(1))
     _, err = q:result(id)
     assert.are.same({ "invalid_request", "operation not allowed: delete_signal_template" }, { err.kind, err.message })
     assert.are.equal(0, #mock:requests())
-    assert.has_error(function() signals.queue.new{ client = client, redis = inspect, allow = { "nope" } } end,
+    assert.has_error(function() signals.queue.new{ client = client, redis = server.inspect, allow = { "nope" } } end,
       "signals.queue.new: 'allow' names no operation: nope")
   end)
 
@@ -139,7 +127,7 @@ describe("signals.queue", function()
 
   it("takes jobs queued by a Redis script (examples/redis/enqueue.lua)", function()
     local script = assert(helper.read_file("examples/redis/enqueue.lua"))
-    local id = assert(inspect:eval(script, 1, STREAM, "get_credits", "{}"))
+    local id = assert(server.inspect:eval(script, 1, STREAM, "get_credits", "{}"))
     assert.are.equal(1, work(1))
     assert.are.equal(10000, assert(q:result(id)).remainingCredits)
   end)
@@ -149,11 +137,11 @@ describe("signals.queue", function()
     local doomed = workers.start(mock.url, server.port, STREAM, "doomed", 60)
     local id = assert(q:enqueue("run_signal", { domain = "acme.com", question = "Hiring?" }))
     for _ = 1, 300 do
-      if creates() == 1 and inspect:hget(STREAM .. ":job:" .. id, "signal") ~= redis.null then break end
+      if creates() == 1 and server.inspect:hget(STREAM .. ":job:" .. id, "signal") ~= redis.null then break end
       helper.sleep(0.01)
     end
     workers.kill(doomed)
-    local signal_id = inspect:hget(STREAM .. ":job:" .. id, "signal")
+    local signal_id = server.inspect:hget(STREAM .. ":job:" .. id, "signal")
     assert.is_string(signal_id)
     -- Another worker takes it over once it was idle long enough.
     helper.sleep(0.3)
@@ -169,10 +157,10 @@ describe("signals.queue", function()
     local other = assert(q:enqueue("run_signal", params))
     -- Both jobs were taken by a worker that marked them as being created,
     -- asked the API for the first only, then died.
-    inspect:xgroup("CREATE", STREAM, "signals-workers", "0")
-    inspect:xreadgroup("GROUP", "signals-workers", "dead", "COUNT", 2, "STREAMS", STREAM, ">")
+    server.inspect:xgroup("CREATE", STREAM, "signals-workers", "0")
+    server.inspect:xreadgroup("GROUP", "signals-workers", "dead", "COUNT", 2, "STREAMS", STREAM, ">")
     for _, job in ipairs{ id, other } do
-      inspect:hset(STREAM .. ":job:" .. job, "creating", os.time() - 1, "attempt", 1)
+      server.inspect:hset(STREAM .. ":job:" .. job, "creating", os.time() - 1, "attempt", 1)
     end
     local created = assert(helper.client(mock):create_signal(params))
     helper.sleep(0.3)
@@ -187,21 +175,21 @@ describe("signals.queue", function()
     q = signals.queue.new{ client = client, redis = redis.connect(server.port), stream = STREAM,
                            max_deliveries = 2 }
     local id = assert(q:enqueue("get_credits"))
-    inspect:xgroup("CREATE", STREAM, "signals-workers", "0")
-    inspect:xreadgroup("GROUP", "signals-workers", "dead", "STREAMS", STREAM, ">")
-    inspect:xreadgroup("GROUP", "signals-workers", "dead", "STREAMS", STREAM, "0")
+    server.inspect:xgroup("CREATE", STREAM, "signals-workers", "0")
+    server.inspect:xreadgroup("GROUP", "signals-workers", "dead", "STREAMS", STREAM, ">")
+    server.inspect:xreadgroup("GROUP", "signals-workers", "dead", "STREAMS", STREAM, "0")
     helper.sleep(0.3)
     assert.are.equal(1, work(1, { idle_reclaim = 0.2 }))
     local _, err = q:result(id)
     assert.are.same({ "network", "DEAD_LETTER", false }, { err.kind, err.code, err.retryable })
     assert.matches("delivered 3 times", err.message)
-    local dead = inspect:xrange(STREAM .. ":dead", "-", "+")
+    local dead = server.inspect:xrange(STREAM .. ":dead", "-", "+")
     assert.are.equal(1, #dead)
     local fields = {}
     for i = 1, #dead[1][2], 2 do fields[dead[1][2][i]] = dead[1][2][i + 1] end
     assert.are.same({ job = id, op = "get_credits", params = "{}", deliveries = "3", signal = "" }, fields)
     assert.are.equal(0, #mock:requests())
-    assert.are.equal(0, inspect:xpending(STREAM, "signals-workers")[1])
+    assert.are.equal(0, server.inspect:xpending(STREAM, "signals-workers")[1])
   end)
 
   it("stores one result per job even when two workers finish it", function()
@@ -210,7 +198,7 @@ describe("signals.queue", function()
     assert(q:read("a", ">"))
     assert.is_true(q:finish(id, "true\n"))
     assert.is_false(q:finish(id, "true\n"))
-    assert.are.equal(1, inspect:llen(STREAM .. ":result:" .. id))
+    assert.are.equal(1, server.inspect:llen(STREAM .. ":result:" .. id))
   end)
 
   it("refuses a connection that lacks a command it needs, saying how to add it", function()

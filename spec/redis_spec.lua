@@ -11,32 +11,20 @@ local signals = require("signals")
 local STREAM, GROUP = "signals:jobs", "signals-workers"
 
 describe("Redis: scripts queue, the example worker answers", function()
-  if redis.missing then
-    pending(redis.missing)
-    return
-  end
-
-  local mock, server, inspect, q
+  local server = redis.for_block()
+  if not server then return end
+  local mock, q
   local enqueue = assert(hosts.read_file("examples/redis/enqueue.lua"))
-
-  lazy_setup(function()
-    server = redis.start()
-    inspect = redis.inspect(server.port)
-  end)
-
-  lazy_teardown(function()
-    if server then server:stop() end
-  end)
 
   before_each(function()
     mock = helper.mock()
     mock:config{ delay_ms = 0 }
-    assert(inspect:flushall())
-    q = signals.queue.new{ client = helper.client(mock), redis = inspect, stream = STREAM }
+    assert(server.inspect:flushall())
+    q = signals.queue.new{ client = helper.client(mock), redis = server.inspect, stream = STREAM }
   end)
 
   local function queue(op, params)
-    return inspect:eval(enqueue, 1, STREAM, op, params)
+    return server.inspect:eval(enqueue, 1, STREAM, op, params)
   end
 
   local function run_worker(name)
@@ -48,7 +36,7 @@ describe("Redis: scripts queue, the example worker answers", function()
   it("cannot load signals inside Redis: scripts have no require, no package, no network", function()
     for _, script in ipairs{ "return require('signals')", "return package.loadlib('core.so', 'x')",
                              "return socket" } do
-      local value, err = inspect:eval(script, 0)
+      local value, err = server.inspect:eval(script, 0)
       assert.is_nil(value)
       assert.matches("Script attempted to access nonexistent global variable", err, 1, true)
     end
@@ -67,7 +55,7 @@ describe("Redis: scripts queue, the example worker answers", function()
     local sig = assert(q:result(asked))
     assert.are.same({ "completed", true }, { sig.status, sig:value() })
     -- The result as a script reads it: its kind, a newline, the JSON.
-    local stored = inspect:lindex(STREAM .. ":result:" .. asked, 0)
+    local stored = server.inspect:lindex(STREAM .. ":result:" .. asked, 0)
     assert.are.equal('signal\n{"id":"' .. sig.id .. '"', stored:sub(1, #sig.id + 15))
     assert.are.equal(9999, assert(q:result(credits)).remainingCredits)
     local _, invalid = q:result(refused)
@@ -81,22 +69,22 @@ describe("Redis: scripts queue, the example worker answers", function()
     for _, request in ipairs(mock:requests()) do paths[#paths + 1] = request.method .. " " .. request.path end
     assert.are.same({ "POST /v1/companies/signals", "GET /v1/companies/signals/" .. sig.id, "GET /v1/credits" },
       paths)
-    assert.are.equal(0, inspect:xpending(STREAM, GROUP)[1])
-    assert.are.equal(0, inspect:xlen(STREAM))
+    assert.are.equal(0, server.inspect:xpending(STREAM, GROUP)[1])
+    assert.are.equal(0, server.inspect:xlen(STREAM))
   end)
 
   it("answers, after a restart, the calls a worker read but did not answer", function()
     local id = assert(queue("get_credits", "{}"))
-    assert(inspect:xgroup("CREATE", STREAM, GROUP, "0"))
+    assert(server.inspect:xgroup("CREATE", STREAM, GROUP, "0"))
     -- worker-2 reads the call, then dies before answering it.
-    local read = inspect:xreadgroup("GROUP", GROUP, "worker-2", "COUNT", 1, "STREAMS", STREAM, ">")
+    local read = server.inspect:xreadgroup("GROUP", GROUP, "worker-2", "COUNT", 1, "STREAMS", STREAM, ">")
     assert.are.equal(id, read[1][2][1][1])
 
     local ok, out = run_worker("worker-2")
     assert.is_true(ok, out)
     assert.are.equal("1 jobs answered\n", out)
     assert.are.equal(10000, assert(q:result(id)).remainingCredits)
-    assert.are.equal(0, inspect:xpending(STREAM, GROUP)[1])
+    assert.are.equal(0, server.inspect:xpending(STREAM, GROUP)[1])
   end)
 
   it("refuses, inside Redis, a call that is not an operation name with a JSON object", function()
@@ -104,6 +92,6 @@ describe("Redis: scripts queue, the example worker answers", function()
     assert.matches("the parameters must be a JSON object", err, 1, true)
     _, err = queue("Drop Everything", "{}")
     assert.matches("an operation name such as run_signal is expected", err, 1, true)
-    assert.are.equal(0, inspect:exists(STREAM))
+    assert.are.equal(0, server.inspect:exists(STREAM))
   end)
 end)

@@ -68,15 +68,8 @@ describe("shared rate limit", function()
   end)
 
   describe("4 Lua 5.4 processes on signals.store.redis", function()
-    if redis.missing then
-      pending(redis.missing)
-      return
-    end
-
-    local server
-
-    lazy_setup(function() server = redis.start() end)
-    lazy_teardown(function() if server then server:stop() end end)
+    local server = redis.for_block()
+    if not server then return end
 
     it("keeps all processes under the key's limit: no 429", function()
       local f = limit_run.lua_processes(mock, server.port, 4, CALLS / 4, 4, LIMITS, LIMIT, WINDOW)

@@ -79,25 +79,16 @@ describe("signals.store.memory", function()
 end)
 
 describe("signals.store.redis (" .. redis.CLIENT .. ")", function()
-  if redis.missing then
-    pending(redis.missing)
-    return
-  end
-
-  local server, inspect, conn
+  local server = redis.for_block()
+  if not server then return end
+  local conn
 
   lazy_setup(function()
-    server = redis.start()
-    inspect = redis.inspect(server.port)
     conn = redis.connect(server.port)
   end)
 
-  lazy_teardown(function()
-    if server then server:stop() end
-  end)
-
   before_each(function()
-    assert(inspect:flushall())
+    assert(server.inspect:flushall())
   end)
 
   behaves_like_a_store(function() return signals.store.redis(conn, { prefix = "t:" }) end)
@@ -107,10 +98,10 @@ describe("signals.store.redis (" .. redis.CLIENT .. ")", function()
     local now = require("signals.core").now()
     assert(s:reserve("rl", 10, 5, now, 0))
     assert(s:reserve("rl", 10, 5, now, 0))
-    assert.is_near(now + 0.2, tonumber(inspect:get("app:rl")), 1e-6)
-    local ttl = inspect:pttl("app:rl")
+    assert.is_near(now + 0.2, tonumber(server.inspect:get("app:rl")), 1e-6)
+    local ttl = server.inspect:pttl("app:rl")
     assert.is_true(ttl > 1000 and ttl <= 1200, ttl)
-    assert.are.same({ "app:rl" }, inspect:keys("*"))
+    assert.are.same({ "app:rl" }, server.inspect:keys("*"))
   end)
 
   it("takes a function making a connection per operation, and gives each back", function()
@@ -135,10 +126,10 @@ describe("signals.store.redis (" .. redis.CLIENT .. ")", function()
   it("loads its script again when Redis forgot it (NOSCRIPT)", function()
     local s = signals.store.redis(conn)
     assert(s:reserve("k", 10, 3, T0, 0))
-    assert.are.equal("OK", inspect:script("FLUSH"))
+    assert.are.equal("OK", server.inspect:script("FLUSH"))
     local wait, taken = s:reserve("k", 10, 3, T0, 0)
     assert.are.same({ 0, true }, { wait, taken })
-    assert.are.equal("OK", inspect:script("FLUSH"))
+    assert.are.equal("OK", server.inspect:script("FLUSH"))
     assert.is_true(s:set("v", "text", 60))
     assert.are.equal("text", s:get("v"))
   end)

@@ -292,24 +292,17 @@ end
 
 -- ---- scripts ----------------------------------------------------------------
 
--- KEYS: stream, result, state. ARGV: group, id, outcome, ttl (s).
--- Acknowledges and stores together; only the first to acknowledge stores.
+-- KEYS: stream, result, state[, dead]. ARGV: group, id, outcome, ttl (s)[,
+-- op, params, deliveries]. Acknowledges and stores together; only the first
+-- to acknowledge stores. Given a dead-letter stream, the job goes there too,
+-- with the signal it had, so that nothing paid for is lost from sight.
 local FINISH = [[
 if redis.call("XACK", KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-redis.call("RPUSH", KEYS[2], ARGV[3])
-redis.call("EXPIRE", KEYS[2], ARGV[4])
-redis.call("XDEL", KEYS[1], ARGV[2])
-redis.call("DEL", KEYS[3])
-return 1
-]]
-
--- KEYS: stream, result, state, dead. ARGV: group, id, outcome, ttl, op,
--- params, deliveries.
-local BURY = [[
-if redis.call("XACK", KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-local signal = redis.call("HGET", KEYS[3], "signal") or ""
-redis.call("XADD", KEYS[4], "*", "job", ARGV[2], "op", ARGV[5], "params", ARGV[6],
-  "deliveries", ARGV[7], "signal", signal)
+if KEYS[4] then
+  local signal = redis.call("HGET", KEYS[3], "signal") or ""
+  redis.call("XADD", KEYS[4], "*", "job", ARGV[2], "op", ARGV[5], "params", ARGV[6],
+    "deliveries", ARGV[7], "signal", signal)
+end
 redis.call("RPUSH", KEYS[2], ARGV[3])
 redis.call("EXPIRE", KEYS[2], ARGV[4])
 redis.call("XDEL", KEYS[1], ARGV[2])
@@ -405,22 +398,32 @@ function Queue:deliveries(id)
   return type(row) == "table" and tonumber(row[4]) or 0
 end
 
-function Queue:finish(id, outcome)
-  local done, err = script(self.conn, FINISH, 3, self.stream, self:key("result", id), self:key("job", id),
-    self.group, id, outcome, format("%d", floor(self.result_ttl)))
+-- Stores the job's outcome and acknowledges it; `dead` (the job's fields and
+-- deliveries) moves it to the dead-letter stream as well.
+local function settle(self, id, outcome, dead)
+  local ttl = format("%d", floor(self.result_ttl))
+  local done, err
+  if dead then
+    done, err = script(self.conn, FINISH, 4, self.stream, self:key("result", id), self:key("job", id), self.dead,
+      self.group, id, outcome, ttl, tostring(dead.fields.op), tostring(dead.fields.params),
+      format("%d", dead.deliveries))
+  else
+    done, err = script(self.conn, FINISH, 3, self.stream, self:key("result", id), self:key("job", id),
+      self.group, id, outcome, ttl)
+  end
   if done == nil then return nil, err end
   return done == 1
+end
+
+function Queue:finish(id, outcome)
+  return settle(self, id, outcome)
 end
 
 function Queue:bury(id, fields, deliveries)
   local err = core.error{ kind = "network", code = "DEAD_LETTER", retryable = false,
     message = format("job %s was delivered %d times without being answered; moved to %s", id, deliveries,
       self.dead) }
-  local done, problem = script(self.conn, BURY, 4, self.stream, self:key("result", id), self:key("job", id),
-    self.dead, self.group, id, encode_outcome(nil, err), format("%d", floor(self.result_ttl)),
-    tostring(fields.op), tostring(fields.params), format("%d", deliveries))
-  if done == nil then return nil, problem end
-  return done == 1
+  return settle(self, id, encode_outcome(nil, err), { fields = fields, deliveries = deliveries })
 end
 
 -- Which signal created since `since` (Unix seconds) for these parameters

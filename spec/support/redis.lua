@@ -30,6 +30,25 @@ function redis.start()
     .. "--appendonly no --dir %s", SERVER, port, dir), port, dir)
 end
 
+-- For the describe block it is called in: a redis-server started before
+-- the block's first test and stopped after its last, as { port, inspect }
+-- (both set once started; `inspect` as redis.inspect gives). Without
+-- Redis, the block's tests are pending and the result is nil.
+function redis.for_block()
+  local busted = require("busted")
+  if redis.missing then
+    busted.pending(redis.missing)
+    return nil
+  end
+  local server, process = {}, nil
+  busted.lazy_setup(function()
+    process = redis.start()
+    server.port, server.inspect = process.port, redis.inspect(process.port)
+  end)
+  busted.lazy_teardown(function() if process then process:stop() end end)
+  return server
+end
+
 -- A signals.resp connection, whatever the interpreter: what specs use to
 -- look into Redis.
 function redis.inspect(port)
