@@ -301,20 +301,20 @@ describe("client:ask_many", function()
   it("asks about 100 000 domains in 1000 calls, in order", function()
     -- Every domain is malformed, so the API rejects every item and there is
     -- nothing to read: the calls and the results are what is measured.
-    local domains = {}
-    for i = 1, 100000 do domains[i] = "bad domain " .. i end
+    local domains, n = {}, helper.sample(100000)
+    for i = 1, n do domains[i] = "bad domain " .. i end
     local client = helper.client(mock)
     collectgarbage()
     local before = collectgarbage("count")
     local results = assert(client:ask_many({ domains = domains, questions = { "Q?" } }, { concurrency = 4 }))
-    assert.are.equal(100000, #results)
+    assert.are.equal(n, #results)
     assert.are.equal("bad domain 1", results[1].details.domain)
-    assert.are.equal("bad domain 100000", results[100000].details.domain)
-    assert.are.equal("REJECTED", results[54321].code)
+    assert.are.equal("bad domain " .. n, results[n].details.domain)
+    assert.are.equal("REJECTED", results[n - 4321].code)
     local growth_mb = (collectgarbage("count") - before) / 1024
     assert.is_true(growth_mb < 200, growth_mb .. " MB")
     local calls = mock:requests_to("POST", BATCH)
-    assert.are.equal(1000, #calls)
+    assert.are.equal(n / 100, #calls)
     local last = helper.body_of(calls[#calls]).domains
     assert.are.equal(100, #last)
   end)

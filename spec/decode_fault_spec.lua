@@ -104,10 +104,10 @@ describe("decode faults", function()
       local complete = body:find("%s*$") - 1 -- the length without trailing whitespace
       for len = 0, #body do
         local cut = body:sub(1, len)
-        if len < complete then
-          refused(f[2], cut, f[3])
-        else
+        if len >= complete then
           accepted(f[2], cut, f[3])
+        elseif len % helper.SAMPLE == 0 then
+          refused(f[2], cut, f[3])
         end
       end
     end
@@ -116,7 +116,7 @@ describe("decode faults", function()
   it("random bytes never crash", function()
     math.randomseed(20260620)
     local alphabet = '{}[]",:0123456789.eE+-truefalsnl \\/u\n\t\0\255\128abc'
-    for case = 1, 3000 do
+    for case = 1, helper.sample(3000) do
       local n = math.random(0, 48)
       local bytes = {}
       for i = 1, n do
@@ -142,8 +142,8 @@ describe("decode faults", function()
       { "company_signals_list_page.json", "signal" },
       { "signal_templates_page.json", "object" },
     }
-    local decoded = 0
-    for case = 1, 2000 do
+    local decoded, cases = 0, helper.sample(2000)
+    for case = 1, cases do
       local f = names[case % #names + 1]
       local body = helper.fixture(f[1])
       for _ = 1, math.random(1, 4) do
@@ -162,7 +162,7 @@ describe("decode faults", function()
       check(core.decode_page, body, f[2], 3, 0)
     end
     -- mutations inside strings leave valid JSON: both outcomes were seen
-    assert.is_true(decoded > 0 and decoded < 2000)
+    assert.is_true(decoded > 0 and decoded < cases)
   end)
 
   it("100000-deep nesting is refused without overflowing any stack", function()
@@ -300,9 +300,9 @@ describe("decode lifetimes under stress", function()
       collectgarbage()
       collectgarbage()
     end
-    round(2000)
+    round(helper.sample(2000))
     local lua_before, rss_before = collectgarbage("count"), rss_kib()
-    round(20000)
+    round(helper.sample(20000))
     local lua_after, rss_after = collectgarbage("count"), rss_kib()
     assert.is_true(lua_after < lua_before + 64, ("Lua heap grew from %.0f to %.0f KiB"):format(lua_before, lua_after))
     -- the trees are outside Lua's heap: were they freed? (not under valgrind

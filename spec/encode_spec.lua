@@ -259,9 +259,9 @@ describe("core.encode", function()
   end)
 
   it("encodes a large body", function()
-    local items = {}
-    for i = 1, 20000 do items[i] = { id = i, name = "item " .. i, score = i / 7, tags = { "a", "b" } } end
+    local items, n = {}, helper.sample(20000)
+    for i = 1, n do items[i] = { id = i, name = "item " .. i, score = i / 7, tags = { "a", "b" } } end
     local text = round_trip({ items = items })
-    assert.is_true(#text > 500000)
+    assert.is_true(#text > 25 * n)
   end)
 end)

@@ -310,6 +310,18 @@ function helper.rss_meaningful()
   return not os.getenv("SIGNALS_VALGRIND") and not os.getenv("SIGNALS_SANITIZER")
 end
 
+-- Under valgrind (make memcheck) the long loops of fault inputs and
+-- volume runs take one case in SAMPLE: valgrind looks for memory errors on
+-- the paths a loop takes, which a sample takes too, at twenty to fifty
+-- times the cost of a case; every other run (each Lua, ASan + UBSan) takes
+-- them whole.
+helper.SAMPLE = os.getenv("SIGNALS_VALGRIND") and 10 or 1
+
+-- How many of n cases a loop takes in this run.
+function helper.sample(n)
+  return math.ceil(n / helper.SAMPLE)
+end
+
 -- The process's resident memory in KiB (Linux), or nil.
 function helper.rss_kib()
   local status = read_file("/proc/self/status")
