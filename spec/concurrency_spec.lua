@@ -347,6 +347,28 @@ describe("client:wait_all", function()
     assert.are.equal(7, progress)
   end)
 
+  it("keeps an error object of its list in place, as it is: wait_all(all(creates))", function()
+    local client = client_with_real_sleep()
+    local created = client:all({
+      { "create_signal", { domain = "acme.com", question = "Hiring?" } },
+      { "create_signal", { domain = "https://acme.com/about", question = "Hiring?" } },
+      { "create_signal", { domain = "acme.com", signalTemplateId = "00000000-0000-4000-8000-00000000dead" } },
+    })
+    local requests = #mock:requests()
+    local results = client:wait_all(created, { interval = 0.02 })
+    assert.are.equal("completed", results[1].status)
+    assert.are.equal(created[2], results[2])
+    assert.matches("'domain' must be a valid hostname", results[2].message)
+    assert.are.equal(created[3], results[3])
+    assert.are.equal(404, results[3].status)
+    -- only the signal was polled
+    local sent = mock:requests()
+    assert.is_true(#sent > requests)
+    for i = requests + 1, #sent do
+      assert.are.equal("/v1/companies/signals/" .. created[1].id, sent[i].path)
+    end
+  end)
+
   it("polls contact signals through their own route", function()
     local client = client_with_real_sleep()
     local sig = assert(client:create_contact_signal{

@@ -4,8 +4,9 @@
 -- Each entry is a job of the client's engine (engine.lua), in a group of
 -- its own with that limit: the calls of client:start, and those of the
 -- engine's other groups, go on meanwhile. wait_all is client:wait itself,
--- many times over. What is left here is checking the arguments and making
+-- many times over (an error object in its list kept as it is). What is left here is checking the arguments and making
 -- the entries' tasks.
+local core = require("signals.core")
 local validate = require("signals.validate")
 local errors = require("signals.errors")
 local engine = require("signals.engine")
@@ -66,10 +67,16 @@ function concurrency.wait_all(client, operations, targets, opts)
   for name, value in pairs(opts or {}) do
     if OPTIONS[name] == nil then wait_opts[name] = value end
   end
+  -- An error object in the list (a create that failed, from client:all)
+  -- stays in its place: the caller sees why there was nothing to wait for.
   local tasks = {}
   for i = 1, #targets do
     local target = targets[i]
-    tasks[i] = function(view) return view:wait(target, wait_opts) end
+    if core.kind(target) == "error" then
+      tasks[i] = function() return nil, target end
+    else
+      tasks[i] = function(view) return view:wait(target, wait_opts) end
+    end
   end
   return run(client, operations, tasks, own)
 end
