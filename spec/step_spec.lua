@@ -159,6 +159,30 @@ describe("client:start and client:step", function()
     assert.are.equal(10000, h:result().remainingCredits)
   end)
 
+  it("sends at most 16 new requests a step, the rest in the steps that follow", function()
+    local sent = 0
+    local client = helper.client(mock, { on_request = function() sent = sent + 1 end })
+    local handles = {}
+    for i = 1, 40 do handles[i] = client:start("get_credits") end
+    local per_step = {}
+    while sent < 40 do
+      local before = sent
+      client:step(0)
+      per_step[#per_step + 1] = sent - before
+    end
+    assert.are.same({ 16, 16, 8 }, per_step)
+    drain(client)
+    for i = 1, 40 do assert.are.equal(10000, handles[i]:result().remainingCredits) end
+    -- a blocking loop sends them without waiting between rounds
+    local took, results = elapsed(function()
+      local calls = {}
+      for i = 1, 40 do calls[i] = { "get_credits" } end
+      return client:all(calls, { concurrency = 40 })
+    end)
+    assert.are.equal(40, #results)
+    assert.is_true(took < 2, "client:all took " .. took .. " s")
+  end)
+
   it("runs retries and polls by the clock, never sleeping in step(0)", function()
     mock:fault{ method = "GET", path = CREDITS, fault = "html502", times = 2 }
     -- the clock is real, the sleeps only recorded: step(0) must not call them
