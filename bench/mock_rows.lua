@@ -14,9 +14,11 @@ local core = require("signals.core")
 local mock_rows = { mock = helper.mock_at(os.getenv("SIGNALS_BENCH_MOCK")) }
 
 -- Seconds `run` takes with a new client of the mock (closed afterwards),
--- and what it returns.
-function mock_rows.timed(run)
-  local client = signals.new{ api_key = helper.API_KEY, base_url = mock_rows.mock.url }
+-- and what it returns; `options` are more of the client's.
+function mock_rows.timed(run, options)
+  local settings = { api_key = helper.API_KEY, base_url = mock_rows.mock.url }
+  for name, value in pairs(options or {}) do settings[name] = value end
+  local client = signals.new(settings)
   local start = core.now()
   local result = run(client)
   local elapsed = core.now() - start
