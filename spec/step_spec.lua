@@ -270,6 +270,56 @@ describe("client:start and client:step", function()
     assert.are.equal(10000, finished.remainingCredits)
     assert.is_true(h:done())
   end)
+
+  it("keeps a started call's on_done for the host's step, so that its raise cannot stop a client:all", function()
+    local client = helper.client(mock)
+    local called = 0
+    local h = client:start("get_credits", nil, { on_done = function()
+      called = called + 1
+      error("raised by an unrelated on_done")
+    end })
+    local results = client:all({
+      { "create_signal", { domain = "acme.com", question = "One?" } },
+      { "create_signal", { domain = "acme.com", question = "Two?" } },
+    })
+    assert.are.same({ "processing", "processing" }, { results[1].status, results[2].status })
+    assert.is_true(h:done())
+    assert.are.equal(0, called)
+    local ok, problem = pcall(client.step, client, 0)
+    assert.is_false(ok)
+    assert.matches("raised by an unrelated on_done", problem)
+    assert.are.equal(1, called)
+  end)
+
+  it("stops a client:all waiting in a yielding sleep when its call's hook raises in the host's step", function()
+    mock:fault{ method = "GET", path = CREDITS, fault = "status", status = 503, times = 1,
+                headers = { ["Retry-After"] = "1" } }
+    local wake = {}
+    local client = helper.client(mock, {
+      sleep = function(seconds)
+        wake[coroutine.running()] = core.now() + seconds
+        coroutine.yield()
+      end,
+      on_request = function(req) if req.attempt == 2 then error("the hook says no") end end,
+    })
+    local all = coroutine.create(function() return client:all({ { "get_credits" } }) end)
+    assert(coroutine.resume(all))
+    assert.are.equal("suspended", coroutine.status(all))
+    local outcome
+    local deadline = core.now() + 10
+    while coroutine.status(all) ~= "dead" do
+      -- the host's own step: the all's hook is not the host's to hear
+      client:step(0)
+      if wake[all] and core.now() >= wake[all] then
+        wake[all] = nil
+        outcome = { coroutine.resume(all) }
+      end
+      assert(core.now() < deadline, "client:all did not end")
+      helper.sleep(0.01)
+    end
+    assert.is_false(outcome[1])
+    assert.matches("the hook says no", outcome[2])
+  end)
 end)
 
 describe("handles", function()
@@ -322,6 +372,29 @@ describe("handles", function()
     local again = client:start("get_credits")
     drain(client)
     assert.is_number(again:result().remainingCredits)
+  end)
+
+  it("cancel a run_signal between its polls: the error says its create may have been paid", function()
+    mock:config{ delay_ms = 4000 }
+    local client = helper.client(mock, { sleep = helper.sleep })
+    local h = client:start("run_signal", { domain = "acme.com", question = "Cancelled later?" },
+      { wait = 1, interval = 0.2 })
+    local deadline = core.now() + 10
+    while #mock:requests_to("GET", "/v1/companies/signals/*") == 0 do
+      client:step(0.05)
+      assert(core.now() < deadline, "no poll")
+    end
+    assert.is_true(h:cancel())
+    client:step(0)
+    local value, err = h:result()
+    assert.is_nil(value)
+    assert.are.equal("the call was cancelled", err.message)
+    assert.is_true(err.maybe_processed)
+    -- a call that sent only GETs says nothing was processed
+    local get = client:start("get_credits")
+    get:cancel()
+    client:step(0)
+    assert.is_not_true(select(2, get:result()).maybe_processed)
   end)
 
   it("cancel a call waiting for its retry: nothing more is sent", function()
@@ -377,7 +450,10 @@ describe("callbacks and hooks", function()
       if r.status == 404 then error({ reason = "hook" }) end
     end })
     local ok_call = client:start("get_credits")
-    local bad_call = client:start("get_signal", UNKNOWN_UUID)
+    local heard = {}
+    local bad_call = client:start("get_signal", UNKNOWN_UUID, { on_done = function(value, err)
+      heard[#heard + 1] = { value = value, err = err }
+    end })
     local raised
     local deadline = core.now() + 10
     while not (ok_call:done() and bad_call:done()) do
@@ -386,6 +462,10 @@ describe("callbacks and hooks", function()
       assert(core.now() < deadline)
     end
     assert.are.same({ reason = "hook" }, raised)
+    -- its on_done came first, once, with the raised value: no call goes unheard
+    assert.are.equal(1, #heard)
+    assert.is_nil(heard[1].value)
+    assert.are.equal(raised, heard[1].err)
     assert.are.equal(10000, ok_call:result().remainingCredits)
     local ok, again = pcall(bad_call.result, bad_call)
     assert.is_false(ok)

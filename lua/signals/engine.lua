@@ -120,7 +120,7 @@ local function new_engine(client, operations)
     -- groups that start jobs of their own (all, wait_all)
     feeding = {},
     -- jobs done whose callback is still to come, in the order they ended
-    notices = {}, first = 1, last = 0,
+    notices = {},
     -- true while step runs hooks: no step may start then
     busy = false,
     -- requests this round may still send (SENDS_PER_ROUND)
@@ -173,8 +173,7 @@ function Engine:finish(job, value, err)
   self.open[job] = nil
   self.count = self.count - 1
   job.group.undelivered = job.group.undelivered + 1
-  self.last = self.last + 1
-  self.notices[self.last] = job
+  self.notices[#self.notices + 1] = job
 end
 
 -- A job raised (a hook did, in its call): the handle gives that value as
@@ -238,10 +237,19 @@ function Engine:give_up(job, message)
   self:advance(job, nil, err)
 end
 
--- Ends a job with the error of a cancelled call.
+-- Ends a job with the error of a cancelled call. A job that sent a POST
+-- or PATCH before (run_signal's create, between its polls) may have been
+-- paid for: its error says so as the call's own would.
 function Engine:cancelled(job)
   job.ending = nil
-  local err = job.call and request.abandon(job.call, self:now(), CANCELLED) or errors.invalid(CANCELLED)
+  local err
+  if job.call then
+    err = request.abandon(job.call, self:now(), CANCELLED, job.wrote)
+  elseif job.wrote then
+    err = core.error{ kind = "invalid_request", message = CANCELLED, maybe_processed = true }
+  else
+    err = errors.invalid(CANCELLED)
+  end
   self:finish(job, nil, err)
 end
 
@@ -284,6 +292,7 @@ function Engine:send(job)
   -- on_request closed the client: the call goes no further.
   if self.client.closed then return self:give_up(job, CLOSED) end
   local submitted, key, problem = pcall(self.transport.submit, req)
+  if req.method ~= "GET" then job.wrote = true end
   if submitted and key ~= nil then
     job.state, job.key = "flying", key
     self.flying[key] = job
@@ -399,10 +408,10 @@ end
 -- Moves every call on, waiting until `deadline` at most for something to
 -- happen (a request ending, a pause ending). The deadline is real time
 -- (what the host waits); the calls' timers are by the client's clock.
-function Engine:run(deadline)
+function Engine:run(deadline, group)
   local moved = self:round()
   -- Callbacks due are something that happened: they are called at once.
-  while not moved and self.first > self.last do
+  while not moved and not self:callbacks_due(group) do
     local left = deadline - real_now()
     if left <= 0 then return end
     local due = self.due
@@ -429,16 +438,40 @@ function Engine:run(deadline)
   end
 end
 
--- Calls the callbacks of the jobs that ended, in order. One that raises
--- stops the round: the value goes up, and the rest are called next time.
-function Engine:deliver()
-  while self.first <= self.last do
-    local job = self.notices[self.first]
-    self.notices[self.first], self.first = nil, self.first + 1
-    job.group.undelivered = job.group.undelivered - 1
-    if not job.group.dead then
-      if job.raised then error(job.err, 0) end
-      if job.on_done then job.on_done(job.value, job.err) end
+-- Whether a job that ended has a callback for this step (see deliver).
+function Engine:callbacks_due(group)
+  if not group then return #self.notices > 0 end
+  for _, job in ipairs(self.notices) do
+    if job.group == group then return true end
+  end
+  return false
+end
+
+-- Calls the callbacks of the jobs that ended, in the order they ended:
+-- every one when the host steps, only `group`'s inside its client:all or
+-- wait_all (the others wait for the host's step, where CONTRACT §11 has
+-- on_done called). A group's own callback never raises: what it raises
+-- goes to the client:all that runs the group. A call's on_done comes first
+-- (with the value its hook raised, if one did), then that value goes up;
+-- an on_done that raises stops the round, its value going up, and the
+-- rest are called next time.
+function Engine:deliver(group)
+  local notices, i = self.notices, 1
+  while i <= #notices do
+    local job = notices[i]
+    if group and job.group ~= group then
+      i = i + 1
+    else
+      remove(notices, i)
+      job.group.undelivered = job.group.undelivered - 1
+      if job.group.ended then
+        job.group.ended(job)
+      else
+        if job.on_done then job.on_done(job.value, job.err) end
+        if job.raised then error(job.err, 0) end
+      end
+      -- A callback may have stepped (and delivered) itself: look again.
+      i = 1
     end
   end
 end
@@ -452,13 +485,15 @@ function Engine:check_idle(what, level)
   end
 end
 
-function Engine:step(max_seconds)
+-- `group`: the group of the client:all or wait_all stepping, whose
+-- callbacks alone are called (nil: the host's step, all of them).
+function Engine:step(max_seconds, group)
   if self.client.closed then self:close() end
   self.busy = true
-  local ok, problem = pcall(self.run, self, real_now() + max_seconds)
+  local ok, problem = pcall(self.run, self, real_now() + max_seconds, group)
   self.busy = false
   if not ok then error(problem, 0) end
-  self:deliver()
+  self:deliver(group)
   return self.count
 end
 
@@ -545,21 +580,34 @@ end
 -- Runs tasks[i] (a function of the view returning what the method returns,
 -- or an error object refusing the entry) with at most `limit` requests in
 -- flight, and returns their results in order (an error in place of nil).
--- A hook or on_progress that raises stops the group: what is in flight is
--- abandoned and the value raised.
+-- A hook of one of its calls or on_progress that raises stops the group,
+-- whichever step met it (this loop's, or the host's while this one
+-- waits in a sleep that yields): what is in flight is abandoned and the
+-- value raised here.
 function engine.run_group(client, operations, tasks, limit, on_progress)
   local e = engine.of(client, operations)
   e:check_idle("client:all / client:wait_all", 5)
   local total, results, finished, started = #tasks, {}, 0, 0
   local group = { limit = limit, in_flight = 0, waiting = 0, undelivered = 0 }
   local jobs = {} -- those not done, by index
+  local stopped, problem = false, nil
 
-  local function done(index, value, err)
+  function group.ended(job)
+    local index = job.index
     jobs[index] = nil
-    if value == nil then value = err end
+    if stopped then return end
+    if job.raised then
+      stopped, problem = true, job.err
+      return
+    end
+    local value = job.value
+    if value == nil then value = job.err end
     results[index] = value
     finished = finished + 1
-    if on_progress then on_progress(finished, total) end
+    if on_progress then
+      local ok, raised = pcall(on_progress, finished, total)
+      if not ok then stopped, problem = true, raised end
+    end
   end
 
   function group.more()
@@ -571,15 +619,18 @@ function engine.run_group(client, operations, tasks, limit, on_progress)
       local refusal = task
       task = function() return nil, refusal end
     end
-    jobs[index] = e:add(task, group, function(value, err) done(index, value, err) end)
+    local job = e:add(task, group)
+    job.index = index
+    jobs[index] = job
     return true
   end
 
   if total > 0 then e.feeding[#e.feeding + 1] = group end
-  local ok, problem = pcall(function()
-    while finished < total do e:step(IDLE_POLL) end
+  local ok, raised = pcall(function()
+    while finished < total and not stopped do e:step(IDLE_POLL, group) end
   end)
-  if not ok then
+  if not ok then stopped, problem = true, raised end
+  if stopped then
     -- Abandon what is in flight; callbacks still due are dropped.
     group.dead = true
     for _, job in pairs(jobs) do e:cancel(job) end

@@ -7,7 +7,7 @@
 local core = require("signals.core")
 local validate = require("signals.validate")
 
-local type, tostring = type, tostring
+local type, tostring, pairs = type, tostring, pairs
 local gsub = string.gsub
 
 local errors = {}
@@ -30,6 +30,13 @@ end
 --- errors.invalid for the problems validate.lua found, named in the message.
 function errors.refused(problems, op)
   return errors.invalid(validate.message(problems), problems, op)
+end
+
+--- A copy of the error object `err` with `fields` set over its own.
+function errors.with(err, fields)
+  local t = err:totable()
+  for name, value in pairs(fields) do t[name] = value end
+  return core.error(t)
 end
 
 --- What a transport gave instead of an answer (its error table, or for a

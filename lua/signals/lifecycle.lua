@@ -106,7 +106,13 @@ local function run(client, create, params, opts, contact)
     attempt = attempt + 1
     local signal, err = create(client, params, create_opts)
     if signal and signal.status == "processing" then
-      signal, err = lifecycle.wait(client, signal, wait_opts)
+      local created = signal
+      signal, err = lifecycle.wait(client, created, wait_opts)
+      -- The signal exists and was paid for: whatever ended the wait, the
+      -- caller must not take the error for a create that never happened.
+      if not signal and core.kind(err) == "error" then
+        err = errors.with(err, { signal = err.signal or created, maybe_processed = true })
+      end
     end
     if not signal then return nil, err end
     if signal.status ~= "failed" then return signal end

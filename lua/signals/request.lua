@@ -164,13 +164,15 @@ end
 -- The call ends here, without its answer: the caller gave up on it (a
 -- cancelled request, a closed client). Returns the error object that ends
 -- it: invalid_request with `message`; a POST or PATCH given up on while in
--- flight may have been processed.
-function request.abandon(call, at, message)
+-- flight may have been processed, and so may the job around it when
+-- `wrote_before` (a POST of its own went out before this call).
+function request.abandon(call, at, message, wrote_before)
   local method, unanswered = call.op.method, call.in_flight == true
   over(call, nil, at)
   return core.error{ kind = "invalid_request", message = message, method = method,
                      path = call.path, attempts = call.attempt,
-                     maybe_processed = unanswered and retry.maybe_processed({ kind = "network" }, method) }
+                     maybe_processed = wrote_before == true
+                       or (unanswered and retry.maybe_processed({ kind = "network" }, method)) }
 end
 
 function request.call(client, op, params, opts)
