@@ -187,6 +187,27 @@ describe("lifecycle", function()
       assert.are.equal(0, #mock:requests())
     end)
 
+    it("says the signal exists when what fails comes after its create (a poll, the timeout)", function()
+      local client = helper.client(mock, { sleep = real_sleep(), max_retries = 0 })
+      mock:fault{ method = "GET", path = "/v1/companies/signals/*", fault = "status", status = 500, times = 1 }
+      local sig, err = client:run_signal({ domain = "acme.com", question = "Slow? [delay:3000]" },
+        { wait = 1, interval = 0.1 })
+      assert.is_nil(sig)
+      assert.are.equal(500, err.status)
+      assert.is_true(err.maybe_processed)
+      assert.are.equal("signal", signals.kind(err.signal))
+      assert.are.equal("processing", err.signal.status)
+      local created = assert(client:get_signal(err.signal.id))
+      assert.are.equal("acme.com", created.domain)
+      -- and the timeout of the wait, with its last state seen
+      sig, err = client:run_signal({ domain = "acme.com", question = "Slower? [delay:60000]" },
+        { wait = 1, interval = 0.1, timeout = 0.3 })
+      assert.is_nil(sig)
+      assert.are.equal("timeout", err.kind)
+      assert.is_true(err.maybe_processed)
+      assert.are.equal("processing", err.signal.status)
+    end)
+
     it("returns an HTTP failure of the create as nil, err", function()
       mock:fault{ method = "POST", path = "/v1/companies/signals/sync", fault = "status", status = 400,
                   body = '{"error":{"type":"VALIDATION","code":"VALIDATION_ERROR","message":"bad"}}' }
