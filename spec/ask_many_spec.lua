@@ -211,7 +211,8 @@ describe("client:ask_many", function()
 
   it("waits for the ids it is given instead of creating them again", function()
     local client = helper.client(mock)
-    local earlier = mock:seed{ count = 2, domain = "a.com" }.ids
+    local earlier = { mock:seed{ domain = "a.com", question = "Q1?" }.ids[1],
+                      mock:seed{ domain = "a.com", question = "Q2?" }.ids[1] }
     local results = assert(client:ask_many({ domains = { "a.com", "b.com" }, questions = { "Q1?", "Q2?" } },
       { created = { [1] = earlier[1], [2] = earlier[2] } }))
     assert.are.equal(earlier[1], results[1].id)
@@ -222,7 +223,7 @@ describe("client:ask_many", function()
     assert.are.same({ "b.com" }, bodies[1].domains)
     -- a domain with one question known asks only the other one
     mock:reset{ delay_ms = 0 }
-    earlier = mock:seed{ count = 1, domain = "a.com" }.ids
+    earlier = mock:seed{ domain = "a.com", question = "Q2?" }.ids
     results = assert(client:ask_many({ domains = { "a.com", "b.com" }, questions = { "Q1?", "Q2?" } },
       { created = { [2] = earlier[1] }, concurrency = 1 }))
     assert.are.equal(earlier[1], results[2].id)
@@ -269,6 +270,84 @@ describe("client:ask_many", function()
     assert.are.equal(1, #results.unmatched)
     assert.are.equal(seeded[2], results.unmatched[1].id)
     assert.are.equal(2, signal_reads(mock))
+  end)
+
+  it("takes a batch result only for the slot of its domain and question, whatever its position", function()
+    local seeded = {}
+    for _, dq in ipairs { { "a.com", "Q1?" }, { "a.com", "Q2?" }, { "b.com", "Q1?" }, { "b.com", "Q2?" } } do
+      seeded[dq[1] .. dq[2]] = mock:seed{ domain = dq[1], question = dq[2] }.ids[1]
+    end
+    local function item(domain, question)
+      return { id = seeded[domain .. question], status = "processing", domain = domain, question = question }
+    end
+    local function answer(items)
+      mock:fault{ method = "POST", path = BATCH, fault = "status", status = 200, body = {
+        submittedAt = "2026-01-01T00:00:00Z", totalSignals = 4, accepted = #items, rejected = 0, results = items } }
+    end
+    local client = helper.client(mock)
+    local params = { domains = { "a.com", "b.com" }, questions = { "Q1?", "Q2?" } }
+    -- as many results as asked, question-major
+    answer{ item("a.com", "Q1?"), item("b.com", "Q1?"), item("a.com", "Q2?"), item("b.com", "Q2?") }
+    local results = assert(client:ask_many(params))
+    for slot, key in ipairs { "a.comQ1?", "a.comQ2?", "b.comQ1?", "b.comQ2?" } do
+      assert.are.equal(seeded[key], results[slot].id, slot)
+    end
+    assert.is_nil(results.unmatched)
+    -- as many as asked, one of them twice and another missing
+    answer{ item("a.com", "Q1?"), item("a.com", "Q1?"), item("b.com", "Q1?"), item("b.com", "Q2?") }
+    results = assert(client:ask_many(params))
+    assert.are.equal(seeded["a.comQ1?"], results[1].id)
+    assert.are.equal("decode", results[2].kind)
+    assert.is_true(results[2].maybe_processed)
+    assert.are.equal(seeded["b.comQ1?"], results[3].id)
+    assert.are.equal(seeded["b.comQ2?"], results[4].id)
+    assert.is_nil(results.unmatched)
+    -- results that say neither domain nor question: their position is all there is
+    local bare = {}
+    for i, key in ipairs { "a.comQ1?", "a.comQ2?", "b.comQ1?", "b.comQ2?" } do
+      bare[i] = { id = seeded[key], status = "processing" }
+    end
+    answer(bare)
+    results = assert(client:ask_many(params))
+    for slot, entry in ipairs(bare) do assert.are.equal(entry.id, results[slot].id) end
+  end)
+
+  it("calls on_created for a batch as soon as its answer is in, while another call is still out", function()
+    -- two batch calls at once; the first to reach the mock stalls 3 s
+    mock:fault{ method = "POST", path = BATCH, fault = "stall", seconds = 3 }
+    local client = helper.client(mock)
+    local gettime = require("socket").gettime
+    local start, at = gettime(), {}
+    local results = assert(client:ask_many({ domains = domains_list(200), questions = { "Q?" } },
+      { concurrency = 2, on_created = function(index) at[index] = gettime() - start end }))
+    local early, late = 0, 0
+    for i = 1, 200 do
+      assert.are.equal("completed", results[i].status)
+      if at[i] < 1.5 then early = early + 1 elseif at[i] >= 2.9 then late = late + 1 end
+    end
+    assert.are.same({ 100, 100 }, { early, late })
+  end)
+
+  it("puts an error in the slot of a given id whose signal is about another domain or question", function()
+    local other_domain = mock:seed{ domain = "z.com", question = "Q1?" }.ids[1]
+    local other_question = mock:seed{ domain = "a.com", question = "Q9?" }.ids[1]
+    local right = mock:seed{ domain = "A.com", question = "Q2?" }.ids[1]
+    local client = helper.client(mock)
+    local results = assert(client:ask_many({ domains = { "a.com", "b.com" }, questions = { "Q1?", "Q2?" } },
+      { created = { [1] = other_domain, [2] = right, [3] = other_question } }))
+    for slot, id in pairs { [1] = other_domain, [3] = other_question } do
+      local err = results[slot]
+      assert.are.equal("error", signals.kind(err), slot)
+      assert.are.equal("invalid_request", err.kind)
+      assert.are.equal("opts.created[" .. slot .. "]", err.fields[1].field)
+      assert.matches(id, err.message, 1, true)
+      assert.matches("is about", err.message)
+    end
+    -- a domain's case does not matter
+    assert.are.equal(right, results[2].id)
+    assert.are.equal("b.com", results[4].domain)
+    -- the pairs of the ids refused are not asked again
+    assert.are.same({ "b.com" }, batch_bodies(mock)[1].domains)
   end)
 
   it("puts the error of a batch call that failed in each of its slots", function()

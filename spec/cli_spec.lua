@@ -26,8 +26,7 @@ local function command_has(args, word)
   return false
 end
 
-local function signals(args, opts)
-  opts = opts or {}
+local function command_line(args, opts)
   local env = { SABER_BASE_URL = mock.url, SABER_API_KEY = helper.API_KEY }
   for k, v in pairs(opts.env or {}) do env[k] = v end
   local words = {}
@@ -39,7 +38,12 @@ local function signals(args, opts)
   if command_has(args, "batch") and not command_has(args, "--interval") then
     words[#words + 1] = "--interval 0.05"
   end
-  local command = table.concat(words, " ")
+  return table.concat(words, " ")
+end
+
+local function signals(args, opts)
+  opts = opts or {}
+  local command = command_line(args, opts)
   local input = helper.write_temp(opts.stdin or "")
   local errors = os.tmpname()
   if opts.terminal then
@@ -56,6 +60,34 @@ local function signals(args, opts)
   os.remove(input)
   os.remove(errors)
   return { code = code, out = out, err = err }
+end
+
+-- Starts `signals <args>` in the background: its process id, and a
+-- function waiting (up to 30 s) for { code =, out =, err = }.
+local function signals_started(args, opts)
+  opts = opts or {}
+  local input = helper.write_temp(opts.stdin or "")
+  local out, errors, pid, rc = os.tmpname(), os.tmpname(), os.tmpname(), os.tmpname()
+  os.remove(rc)
+  assert(os.execute("(" .. command_line(args, opts) .. " <" .. input .. " >" .. out .. " 2>" .. errors
+    .. " & echo $! >" .. pid .. "; wait $!; echo $? >" .. rc .. ".part; mv " .. rc .. ".part " .. rc .. ") &"))
+  local id
+  for _ = 1, 100 do
+    id = tonumber(helper.read_file(pid) or "")
+    if id then break end
+    require("socket").sleep(0.05)
+  end
+  return assert(id, "no process id"), function()
+    local code
+    for _ = 1, 600 do
+      code = tonumber(helper.read_file(rc) or "")
+      if code then break end
+      require("socket").sleep(0.05)
+    end
+    local result = { code = code, out = helper.read_file(out), err = helper.read_file(errors) }
+    for _, file in ipairs { input, out, errors, pid, rc } do os.remove(file) end
+    return result
+  end
 end
 
 local function lines(text)
@@ -489,6 +521,65 @@ describe("bin/signals", function()
         assert.equal(before + 4, #mock:requests())
       end)
 
+      it("writes the ids of a batch answered while another batch call is still out, and resumes them", function()
+        -- two batch calls at once, the first to reach the mock stalls
+        mock:fault{ method = "POST", path = BATCH, fault = "stall", seconds = 20 }
+        local args = { "--json", "batch", "-q", "Hiring?", "-c", "2", "--state", state }
+        local pid, wait = signals_started(args, { stdin = domains_text(200) })
+        local t
+        for _ = 1, 200 do
+          t = lines(helper.read_file(state) or "")
+          if #t > 1 then break end
+          require("socket").sleep(0.05)
+        end
+        -- the answered call's hundred ids, while the other one stalls
+        assert.equal(101, #t)
+        local first = tonumber(t[2]:match("^%d+"))
+        assert.is_true(first == 1 or first == 101, t[2])
+        local ids = {}
+        for i = 2, 101 do
+          local index, id = t[i]:match("^(%d+) (%S+)$")
+          assert.equal(first + i - 2, tonumber(index))
+          ids[tonumber(index)] = id
+        end
+        -- Ctrl-C: a message and the shell's code for SIGINT, no traceback
+        assert(os.execute("kill -INT " .. pid))
+        local r = wait()
+        assert.equal(130, r.code, r.err)
+        assert.equal("signals: interrupted\n", r.err:match("[^\n]*\n$"))
+        assert.is_nil(r.err:find("traceback", 1, true))
+        assert.is_nil(r.err:find("internal error", 1, true))
+        -- started again: the other hundred asked, the first hundred waited for
+        local before = #api_requests("POST", BATCH)
+        r = signals({ "--json", "batch", "-q", "Hiring?", "-c", "2", "--state", state }, { stdin = domains_text(200) })
+        assert.equal(0, r.code, r.err)
+        local posts = api_requests("POST", BATCH)
+        assert.equal(before + 1, #posts)
+        local asked = helper.body_of(posts[#posts]).domains
+        assert.equal(100, #asked)
+        assert.equal(first == 1 and "company101.com" or "company1.com", asked[1])
+        local rows = decoded(r)
+        for index, id in pairs(ids) do assert.equal(id, rows[index].id) end
+      end)
+
+      it("takes an id of the state file about another domain as damage (exit 2)", function()
+        local r = signals({ "--json", "batch", "-q", "Hiring?", "--state", state }, { stdin = domains_text(2) })
+        assert.equal(0, r.code, r.err)
+        local text = helper.read_file(state)
+        local other = mock:seed{ domain = "elsewhere.com", question = "Hiring?" }.ids[1]
+        local f = assert(io.open(state, "ab"))
+        f:write("2 ", other, "\n")
+        f:close()
+        r = signals({ "--json", "batch", "-q", "Hiring?", "--state", state }, { stdin = domains_text(2) })
+        assert.equal(2, r.code, r.err)
+        assert.matches("the state file .* is damaged: the id it holds for domain 2 %(company2%.com%)", r.err)
+        local rows = decoded(r)
+        assert.equal("completed", rows[1].status)
+        assert.equal("invalid_request", rows[2].error.kind)
+        assert.matches(other, rows[2].error.message, 1, true)
+        assert.equal(text .. "2 " .. other .. "\n", helper.read_file(state))
+      end)
+
       it("refuses a state file of another run, or a corrupt one, sending nothing", function()
         local r = signals({ "batch", "-q", "Hiring?", "--state", state }, { stdin = domains_text(2) })
         assert.equal(0, r.code, r.err)
@@ -501,6 +592,8 @@ describe("bin/signals", function()
           { file = text:sub(1, -5), says = "last line is incomplete" },
           { file = text .. "3 " .. text:match("\n%d+ (%S+)") .. "\n", says = "corrupt at line 4" },
           { file = text .. "1 not-an-id\n", says = "corrupt at line 4" },
+          { file = text .. "2 " .. text:match("\n%d+ (%S+)"):upper() .. "\n", says = "corrupt at line 4" },
+          { file = text:gsub("\n", "\r\n"), says = "CR LF" },
           { file = "company1.com\n", says = "not a state file" },
         }
         for _, case in ipairs(cases) do

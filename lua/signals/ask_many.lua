@@ -5,10 +5,12 @@
 --
 -- Each distinct domain and question is one signal (a "pair"); a domain
 -- given twice shares its pairs, so it is paid for once. The work goes in
--- steps: each step is one client:all over the batch calls due (at most
--- `concurrency`) and the reads due (at most POLLS_PER_STEP), so that
--- creating and collecting overlap, the caller hears of each id as soon as
--- its batch answer is in (on_created), and progress moves at every step.
+-- steps: each step runs the batch calls due (at most `concurrency`) and
+-- the reads due (at most POLLS_PER_STEP), `concurrency` at a time on the
+-- client's engine, so that creating and collecting overlap and progress
+-- moves at every step; each batch answer is settled as soon as it is in,
+-- so that the caller hears of its ids (on_created) while the step's other
+-- calls are still out.
 -- Timed work (the next read of a signal still processing, asking a failed
 -- one again after its backoff) waits in a heap ordered by when it is due.
 local core = require("signals.core")
@@ -17,9 +19,10 @@ local retry = require("signals.retry")
 local validate = require("signals.validate")
 local errors = require("signals.errors")
 
-local type, pairs, ipairs, setmetatable, math_type = type, pairs, ipairs, setmetatable, math.type
-local floor, min, max = math.floor, math.min, math.max
-local format, concat, sort = string.format, table.concat, table.sort
+local type, pairs, ipairs, setmetatable, pcall, error, math_type =
+  type, pairs, ipairs, setmetatable, pcall, error, math.type
+local floor, min, max, huge = math.floor, math.min, math.max, math.huge
+local format, concat, sort, lower = string.format, table.concat, table.sort, string.lower
 
 local ask_many = {}
 
@@ -166,7 +169,7 @@ local function plan(domains, nq, created)
       if not from_slot[p] or slot < from_slot[p] then ids[p], from_slot[p] = id, slot end
     end
   end
-  return { uniq = uniq, first = first, later = later, refusals = refusals, ids = ids }
+  return { uniq = uniq, first = first, later = later, refusals = refusals, ids = ids, from_slot = from_slot }
 end
 
 -- A source of needs (a distinct domain and the questions to ask about it)
@@ -227,15 +230,13 @@ function ask_many.run(client, params, opts)
   work, err = plan(domains, nq, opts.created)
   if not work then return nil, err end
 
-  local uniq, first, later, ids = work.uniq, work.first, work.later, work.ids
+  local uniq, first, later, ids, from_slot = work.uniq, work.first, work.later, work.ids, work.from_slot
   local npairs = #uniq * nq
   local limit = opts.concurrency or DEFAULT_CONCURRENCY
   local max_attempts = opts.max_attempts or DEFAULT_MAX_ATTEMPTS
   local timeout = opts.timeout or DEFAULT_TIMEOUT
   local interval = opts.interval or DEFAULT_INTERVAL
   local on_progress, on_created = opts.on_progress, opts.on_created
-  local call_opts = (opts.headers or opts.max_retries)
-    and { headers = opts.headers, max_retries = opts.max_retries } or nil
 
   local results = {}
   local total, done, reported_done, reported_total = #domains * nq, 0, 0, #domains * nq
@@ -342,6 +343,44 @@ function ask_many.run(client, params, opts)
     need.key = needs_key(need.qs)
   end
 
+  -- Runs the calls { name, params } with at most `limit` in flight, as
+  -- client:all does, but calls on_answer(i, result) as each one ends (at
+  -- the end of the engine's step that ended it, through client:start's
+  -- on_done); returns the results in order, an error in place of nil.
+  -- What raises (a hook, a callback, an interrupt) abandons the rest.
+  local function run_calls(calls, on_answer)
+    local answers, handles, running, left, next_call, dead = {}, {}, 0, #calls, 1, false
+    local launch
+    local function ended(i)
+      return function(value, problem)
+        if dead then return end
+        handles[i], running, left = nil, running - 1, left - 1
+        if value == nil then value = problem end
+        answers[i] = value
+        on_answer(i, value)
+        launch()
+      end
+    end
+    function launch()
+      while running < limit and next_call <= #calls do
+        local i, call = next_call, calls[next_call]
+        next_call, running = i + 1, running + 1
+        handles[i] = client:start(call[1], call[2],
+          { headers = opts.headers, max_retries = opts.max_retries, on_done = ended(i) })
+      end
+    end
+    local ok, problem = pcall(function()
+      launch()
+      while left > 0 do client:step(huge) end
+    end)
+    if not ok then
+      dead = true
+      for _, handle in pairs(handles) do handle:cancel() end
+      error(problem, 0)
+    end
+    return answers
+  end
+
   local function batch_call(chunk)
     local signals, chosen = defs, {}
     if chunk.qs ~= all_questions then
@@ -349,31 +388,59 @@ function ask_many.run(client, params, opts)
       for i, q in ipairs(chunk.qs) do signals[i] = defs[q] end
     end
     for i, u in ipairs(chunk.us) do chosen[i] = uniq[u] end
-    return { "create_signal_batch", { signals = signals, domains = chosen }, call_opts }
+    return { "create_signal_batch", { signals = signals, domains = chosen } }
   end
 
-  -- The batch answer's results for the pairs asked, in the order asked:
-  -- by position when the API answered as many as were asked (its
-  -- documented order), else by domain and question; and the results that
-  -- match nothing asked but carry an id (paid for all the same).
+  -- Whether what `value` (a batch result or a signal) says of its domain
+  -- and question agrees with pair p (a domain's case does not matter); a
+  -- question p did not set (a template's) cannot disagree.
+  local function agrees(value, p)
+    local domain, question = value.domain, value.question
+    local asked = defs[(p - 1) % nq + 1].question
+    return (domain == nil or (type(domain) == "string" and lower(domain) == lower(uniq[floor((p - 1) / nq) + 1])))
+      and (question == nil or asked == nil or question == asked)
+  end
+
+  -- The batch answer's results for the pairs asked, in the order asked.
+  -- When the API answered as many as were asked, a result goes to its
+  -- position (the documented order) if it does not say otherwise; the
+  -- rest go to the first pair left whose domain they name and whose
+  -- question they agree with. A result naming no domain has only its
+  -- position. An id goes to one slot at most (a result given twice is
+  -- one signal). The results that match nothing asked but carry an id are
+  -- paid for all the same: `extra`.
   local function matched(items, expected)
-    local by_slot, extra = {}, {}
-    if #items == #expected then
-      for k = 1, #items do by_slot[k] = items[k] end
-      return by_slot, extra
+    local by_slot, taken, left, extra = {}, {}, {}, {}
+    local function take(k, item)
+      by_slot[k] = item
+      if type(item.id) == "string" then taken[item.id] = true end
     end
-    for _, item in ipairs(items) do
-      local found
+    for k, item in ipairs(items) do
       if type(item) == "table" then
-        for k, p in ipairs(expected) do
-          local question = defs[(p - 1) % nq + 1].question
-          if not by_slot[k] and item.domain == uniq[floor((p - 1) / nq) + 1]
-              and (question == nil or item.question == question) then
-            found = k
-            break
+        if #items == #expected and not taken[item.id] and agrees(item, expected[k]) then
+          take(k, item)
+        else
+          left[#left + 1] = item
+        end
+      end
+    end
+    for _, item in ipairs(left) do
+      if not taken[item.id] then
+        local found
+        if item.domain ~= nil then
+          for k, p in ipairs(expected) do
+            if not by_slot[k] and agrees(item, p) then
+              found = k
+              break
+            end
           end
         end
-        if found then by_slot[found] = item elseif type(item.id) == "string" then extra[#extra + 1] = item end
+        if found then
+          take(found, item)
+        elseif type(item.id) == "string" then
+          taken[item.id] = true
+          extra[#extra + 1] = item
+        end
       end
     end
     return by_slot, extra
@@ -426,11 +493,28 @@ function ask_many.run(client, params, opts)
     end
   end
 
+  -- An id of opts.created whose signal is about something else than its
+  -- slot asks (a damaged record of an earlier run): not taken.
+  local function not_asked(p, value)
+    local slot, id = from_slot[p], ids[p]
+    local field = format("opts.created[%d]", slot)
+    local message = format("'%s' is signal %s, which is about %s, %s, not about %s, %s", field, id,
+      tostring(value.domain), tostring(value.question), uniq[floor((p - 1) / nq) + 1],
+      tostring(defs[(p - 1) % nq + 1].question))
+    return core.error{ kind = "invalid_request", message = message, retryable = false, maybe_processed = false,
+      fields = { { field = field, message = "is a signal about another domain or question" } },
+      method = "GET", path = SIGNAL_PATH .. id }
+  end
+
   -- A read of pair p came back; `asks` collects the pairs to ask again and
   -- returns the longest backoff among them.
   local function settle_read(p, value, at, asks, backoff)
     if core.kind(value) == "error" then
       finish(p, value)
+      return backoff
+    end
+    if resumed[p] and attempts[p] == 1 and not agrees(value, p) then
+      finish(p, not_asked(p, value))
       return backoff
     end
     if value.status == "processing" then
@@ -478,11 +562,17 @@ function ask_many.run(client, params, opts)
       local calls = {}
       for i, chunk in ipairs(chunks) do calls[i] = batch_call(chunk) end
       for _, p in ipairs(reads) do
-        calls[#calls + 1] = { "get_signal", { signalId = ids[p] }, call_opts }
+        calls[#calls + 1] = { "get_signal", { signalId = ids[p] } }
       end
-      local answers = client:all(calls, { concurrency = limit })
+      -- A batch answer is settled as it comes (its ids go to on_created
+      -- at once); the reads when the step is over.
+      local answers = run_calls(calls, function(i, value)
+        if i <= #chunks then
+          settle_batch(chunks[i], value, request.now(client))
+          report()
+        end
+      end)
       at = request.now(client)
-      for i, chunk in ipairs(chunks) do settle_batch(chunk, answers[i], at) end
       local asks, backoff = {}, nil
       for i, p in ipairs(reads) do
         backoff = settle_read(p, answers[#chunks + i], at, asks, backoff)

@@ -15,7 +15,7 @@
 local core = require("signals.core")
 local convert = require("signals.cli.convert")
 
-local ipairs, tostring, tonumber, error = ipairs, tostring, tonumber, error
+local type, ipairs, tostring, tonumber, error = type, ipairs, tostring, tonumber, error
 local max = math.max
 local byte, format, gsub, match = string.byte, string.format, string.gsub, string.match
 local open, stdin = io.open, io.stdin
@@ -25,7 +25,9 @@ local batch = {}
 local DEFAULT_TIMEOUT = 300
 local DEFAULT_ATTEMPTS = 3
 local STATE_MAGIC = "signals-batch-state 1 "
-local STATE_LINE = "^(%d+) (%x%x%x%x%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%-%x%x%x%x%x%x%x%x%x%x%x%x)$"
+-- A line: a result index and the id of its signal, a lower-case UUID as
+-- the API gives.
+local STATE_LINE = ("^(%d+) (H8%-H4%-H4%-H4%-H12)$"):gsub("H(%d+)", function(n) return ("[0-9a-f]"):rep(n) end)
 
 local function read_domains(ctx, path)
   local file = stdin
@@ -64,6 +66,8 @@ local function open_state(ctx, path, header, count)
   if file then file:close() end
   if text ~= "" then
     if text:sub(-1) ~= "\n" then refuse("is corrupt: its last line is incomplete") end
+    -- signals batch ends its lines with LF alone: a CR is an edit.
+    if text:find("\r", 1, true) then refuse("is corrupt: its lines end in CR LF (was it edited?)") end
     local n = 0
     for line in text:gmatch("([^\n]*)\n") do
       n = n + 1
@@ -104,6 +108,13 @@ end
 
 local function is_rejected(err)
   return err.kind == "http" and err.code == "REJECTED"
+end
+
+-- ask_many refused an id of the state file: its signal is about another
+-- domain or question.
+local function is_misplaced(err)
+  local field = err.kind == "invalid_request" and err.fields and err.fields[1] and err.fields[1].field
+  return type(field) == "string" and match(field, "^opts%.created%[") ~= nil
 end
 
 local function answer_of(row)
@@ -182,6 +193,13 @@ local function run(ctx, args)
   local i = 0
   ctx.printer:many(ROW_COLUMNS, function() i = i + 1 return rows[i] end, nil, row_json)
   local code, counts = exit_code(ctx, rows)
+  for index, row in ipairs(rows) do
+    if row.error and is_misplaced(row.error) then
+      ctx.stderr:write(format("signals: the state file %s is damaged: the id it holds for domain %d (%s) "
+        .. "is a signal about another domain or question; remove that line, or the file, to ask again\n",
+        args.state, index, row.domain))
+    end
+  end
   for _, extra in ipairs(results.unmatched or {}) do
     ctx.stderr:write("signals: the API also created ", tostring(extra.id or extra.signal and extra.signal.id),
       ", which matches no domain asked\n")

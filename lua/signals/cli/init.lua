@@ -4,7 +4,7 @@
 --
 -- Exit codes, for scripts to branch on: 0 done; 1 a signal (or research)
 -- failed; 2 a usage error (bad arguments, or parameters the client refused
--- before sending); 3 an API or network error.
+-- before sending); 3 an API or network error; 130 interrupted (Ctrl-C).
 -- @module signals.cli
 local argparse = require("argparse")
 local signals = require("signals")
@@ -13,15 +13,16 @@ local progress = require("signals.cli.progress")
 local commands = require("signals.cli.commands")
 local convert = require("signals.cli.convert")
 
-local ipairs, tostring, pcall, xpcall, error, setmetatable, getmetatable =
-  ipairs, tostring, pcall, xpcall, error, setmetatable, getmetatable
+local type, ipairs, tostring, pcall, xpcall, error, setmetatable, getmetatable =
+  type, ipairs, tostring, pcall, xpcall, error, setmetatable, getmetatable
+local find = string.find
 local traceback = debug.traceback
 local stdout, stderr = io.stdout, io.stderr
 
 local cli = {}
 
 --- Exit codes.
-cli.DONE, cli.FAILED, cli.USAGE, cli.ERROR = 0, 1, 2, 3
+cli.DONE, cli.FAILED, cli.USAGE, cli.ERROR, cli.INTERRUPTED = 0, 1, 2, 3, 130
 
 --- The exit code for an error object: 1 for a failed signal, 2 for a
 -- request refused before sending, 3 for anything the API or the network did.
@@ -32,6 +33,10 @@ function cli.exit_code(err)
 end
 
 local UsageError = {}
+
+-- What the interpreter raises on SIGINT (lua.c and luajit.c alike), with
+-- the position it was raised at in front.
+local INTERRUPT = "interrupted!$"
 
 local function define(parser, specs)
   for _, spec in ipairs(specs) do
@@ -46,7 +51,7 @@ end
 
 local function build_parser(specs)
   local parser = argparse("signals", "The Saber Signals API from the command line.",
-    "Exit codes: 0 done, 1 a signal failed, 2 usage error, 3 API or network error.\n"
+    "Exit codes: 0 done, 1 a signal failed, 2 usage error, 3 API or network error, 130 interrupted.\n"
     .. "Without --api-key and --base-url, $SABER_API_KEY and $SABER_BASE_URL are used.")
   parser:command_target("command")
   parser:option("--api-key", "API key (default: $SABER_API_KEY)."):argname("<key>")
@@ -112,9 +117,14 @@ function cli.main(argv)
     ctx.client:close()
   end, function(problem)
     if getmetatable(problem) == UsageError or signals.kind(problem) == "error" then return problem end
+    if type(problem) == "string" and find(problem, INTERRUPT) then return cli.INTERRUPTED end
     return traceback(tostring(problem), 2)
   end)
   if ok then return code end
+  if problem == cli.INTERRUPTED then
+    stderr:write("signals: interrupted\n")
+    return cli.INTERRUPTED
+  end
   if getmetatable(problem) == UsageError then
     stderr:write(problem.usage and (problem.usage .. "\n\n") or "", "Error: ", problem.message, "\n")
     return cli.USAGE
