@@ -311,6 +311,45 @@ describe("client:all", function()
   end)
 end)
 
+describe("client:all's on_result", function()
+  local mock
+
+  before_each(function()
+    mock = helper.mock()
+  end)
+
+  it("hears of each result as it comes, with its index, before on_progress", function()
+    mock:fault{ method = "GET", path = "/v1/credits", fault = "stall", seconds = 0.5, times = 1 }
+    local client = helper.client(mock)
+    local heard, order = {}, {}
+    local results = client:all({
+      { "get_credits" },
+      { "get_signal", "00000000-0000-4000-8000-000000000000" },
+      { "no_such_operation" },
+    }, { concurrency = 3,
+         on_result = function(index, result)
+           heard[index] = result
+           order[#order + 1] = "result " .. index
+         end,
+         on_progress = function(done) order[#order + 1] = "progress " .. done end })
+    for i = 1, 3 do assert.are.equal(results[i], heard[i]) end
+    -- the stalled call came last, its result heard before its progress
+    assert.are.equal("result 1", order[5])
+    assert.are.equal("progress 3", order[6])
+    assert.are.equal(6, #order)
+  end)
+
+  it("stops the all when it raises, as on_progress does", function()
+    local client = helper.client(mock)
+    local ok, problem = pcall(client.all, client, { { "get_credits" }, { "get_credits" } },
+      { concurrency = 1, on_result = function() error("enough") end })
+    assert.is_false(ok)
+    assert.matches("enough", problem)
+    local _, err = client:all({ { "get_credits" } }, { on_result = 42 })
+    assert.are.equal("invalid_request", err.kind)
+  end)
+end)
+
 describe("client:wait_all", function()
   local mock
 

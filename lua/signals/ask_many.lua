@@ -5,12 +5,12 @@
 --
 -- Each distinct domain and question is one signal (a "pair"); a domain
 -- given twice shares its pairs, so it is paid for once. The work goes in
--- steps: each step runs the batch calls due (at most `concurrency`) and
--- the reads due (at most POLLS_PER_STEP), `concurrency` at a time on the
--- client's engine, so that creating and collecting overlap and progress
--- moves at every step; each batch answer is settled as soon as it is in,
--- so that the caller hears of its ids (on_created) while the step's other
--- calls are still out.
+-- steps: each step is one client:all over the batch calls due (at most
+-- `concurrency`) and the reads due (at most POLLS_PER_STEP), so that
+-- creating and collecting overlap and progress moves at every step; each
+-- batch answer is settled as it comes (client:all's on_result), so that
+-- the caller hears of its ids (on_created) while the step's other calls
+-- are still out.
 -- Timed work (the next read of a signal still processing, asking a failed
 -- one again after its backoff) waits in a heap ordered by when it is due.
 local core = require("signals.core")
@@ -19,9 +19,8 @@ local retry = require("signals.retry")
 local validate = require("signals.validate")
 local errors = require("signals.errors")
 
-local type, pairs, ipairs, setmetatable, pcall, error, math_type =
-  type, pairs, ipairs, setmetatable, pcall, error, math.type
-local floor, min, max, huge = math.floor, math.min, math.max, math.huge
+local type, pairs, ipairs, setmetatable, math_type = type, pairs, ipairs, setmetatable, math.type
+local floor, min, max = math.floor, math.min, math.max
 local format, concat, sort, lower = string.format, table.concat, table.sort, string.lower
 
 local ask_many = {}
@@ -237,6 +236,8 @@ function ask_many.run(client, params, opts)
   local timeout = opts.timeout or DEFAULT_TIMEOUT
   local interval = opts.interval or DEFAULT_INTERVAL
   local on_progress, on_created = opts.on_progress, opts.on_created
+  local call_opts = (opts.headers or opts.max_retries)
+    and { headers = opts.headers, max_retries = opts.max_retries } or nil
 
   local results = {}
   local total, done, reported_done, reported_total = #domains * nq, 0, 0, #domains * nq
@@ -343,44 +344,6 @@ function ask_many.run(client, params, opts)
     need.key = needs_key(need.qs)
   end
 
-  -- Runs the calls { name, params } with at most `limit` in flight, as
-  -- client:all does, but calls on_answer(i, result) as each one ends (at
-  -- the end of the engine's step that ended it, through client:start's
-  -- on_done); returns the results in order, an error in place of nil.
-  -- What raises (a hook, a callback, an interrupt) abandons the rest.
-  local function run_calls(calls, on_answer)
-    local answers, handles, running, left, next_call, dead = {}, {}, 0, #calls, 1, false
-    local launch
-    local function ended(i)
-      return function(value, problem)
-        if dead then return end
-        handles[i], running, left = nil, running - 1, left - 1
-        if value == nil then value = problem end
-        answers[i] = value
-        on_answer(i, value)
-        launch()
-      end
-    end
-    function launch()
-      while running < limit and next_call <= #calls do
-        local i, call = next_call, calls[next_call]
-        next_call, running = i + 1, running + 1
-        handles[i] = client:start(call[1], call[2],
-          { headers = opts.headers, max_retries = opts.max_retries, on_done = ended(i) })
-      end
-    end
-    local ok, problem = pcall(function()
-      launch()
-      while left > 0 do client:step(huge) end
-    end)
-    if not ok then
-      dead = true
-      for _, handle in pairs(handles) do handle:cancel() end
-      error(problem, 0)
-    end
-    return answers
-  end
-
   local function batch_call(chunk)
     local signals, chosen = defs, {}
     if chunk.qs ~= all_questions then
@@ -388,7 +351,7 @@ function ask_many.run(client, params, opts)
       for i, q in ipairs(chunk.qs) do signals[i] = defs[q] end
     end
     for i, u in ipairs(chunk.us) do chosen[i] = uniq[u] end
-    return { "create_signal_batch", { signals = signals, domains = chosen } }
+    return { "create_signal_batch", { signals = signals, domains = chosen }, call_opts }
   end
 
   -- Whether what `value` (a batch result or a signal) says of its domain
@@ -562,16 +525,16 @@ function ask_many.run(client, params, opts)
       local calls = {}
       for i, chunk in ipairs(chunks) do calls[i] = batch_call(chunk) end
       for _, p in ipairs(reads) do
-        calls[#calls + 1] = { "get_signal", { signalId = ids[p] } }
+        calls[#calls + 1] = { "get_signal", { signalId = ids[p] }, call_opts }
       end
       -- A batch answer is settled as it comes (its ids go to on_created
       -- at once); the reads when the step is over.
-      local answers = run_calls(calls, function(i, value)
+      local answers = client:all(calls, { concurrency = limit, on_result = function(i, value)
         if i <= #chunks then
           settle_batch(chunks[i], value, request.now(client))
           report()
         end
-      end)
+      end })
       at = request.now(client)
       local asks, backoff = {}, nil
       for i, p in ipairs(reads) do

@@ -17,7 +17,7 @@ local format = string.format
 local concurrency = {}
 
 local DEFAULT_CONCURRENCY = 8
-local OPTIONS = { concurrency = "positive_integer", on_progress = "function" }
+local OPTIONS = { concurrency = "positive_integer", on_progress = "function", on_result = "function" }
 
 local function invalid(message, field)
   return errors.invalid(message, { { field = field, message = message } })
@@ -27,14 +27,15 @@ end
 local function own_options(opts)
   if opts == nil then return {} end
   if type(opts) ~= "table" then return nil, invalid("'opts' must be a table", "opts") end
-  local own = { concurrency = opts.concurrency, on_progress = opts.on_progress }
+  local own = { concurrency = opts.concurrency, on_progress = opts.on_progress, on_result = opts.on_result }
   local problems = validate.settings(OPTIONS, own, "opts")
   if #problems > 0 then return nil, errors.refused(problems) end
   return own
 end
 
 local function run(client, operations, tasks, own)
-  return engine.run_group(client, operations, tasks, own.concurrency or DEFAULT_CONCURRENCY, own.on_progress)
+  return engine.run_group(client, operations, tasks, own.concurrency or DEFAULT_CONCURRENCY, own.on_progress,
+    own.on_result)
 end
 
 function concurrency.all(client, operations, calls, opts)

@@ -580,11 +580,13 @@ end
 -- Runs tasks[i] (a function of the view returning what the method returns,
 -- or an error object refusing the entry) with at most `limit` requests in
 -- flight, and returns their results in order (an error in place of nil).
--- A hook of one of its calls or on_progress that raises stops the group,
+-- on_result(index, result) and on_progress(done, total) are called as each
+-- entry ends. A hook of one of its calls or a callback that raises stops
+-- the group,
 -- whichever step met it (this loop's, or the host's while this one
 -- waits in a sleep that yields): what is in flight is abandoned and the
 -- value raised here.
-function engine.run_group(client, operations, tasks, limit, on_progress)
+function engine.run_group(client, operations, tasks, limit, on_progress, on_result)
   local e = engine.of(client, operations)
   e:check_idle("client:all / client:wait_all", 5)
   local total, results, finished, started = #tasks, {}, 0, 0
@@ -604,10 +606,10 @@ function engine.run_group(client, operations, tasks, limit, on_progress)
     if value == nil then value = job.err end
     results[index] = value
     finished = finished + 1
-    if on_progress then
-      local ok, raised = pcall(on_progress, finished, total)
-      if not ok then stopped, problem = true, raised end
-    end
+    local ok, raised = true, nil
+    if on_result then ok, raised = pcall(on_result, index, value) end
+    if ok and on_progress then ok, raised = pcall(on_progress, finished, total) end
+    if not ok then stopped, problem = true, raised end
   end
 
   function group.more()
