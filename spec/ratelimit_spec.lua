@@ -198,12 +198,7 @@ describe("rate limiter", function()
     end)
 
     it("keeps client:all and single calls waiting together within one bucket", function()
-      -- Plain Lua 5.1 cannot yield across pcall, which client:all runs its
-      -- loop in: a sleep that yields is for 5.2+ and LuaJIT (CONTRACT §7).
-      if _VERSION == "Lua 5.1" and not rawget(_G, "jit") then
-        pending("plain Lua 5.1 cannot yield from client:all's sleep (across pcall)")
-        return
-      end
+      if helper.NO_YIELD_ACROSS_PCALL then return pending(helper.NO_YIELD_ACROSS_PCALL) end
       -- Two client:all and ten single calls, in coroutines, on one client.
       local now = 1e9
       local sent = {}

@@ -292,6 +292,7 @@ describe("client:start and client:step", function()
   end)
 
   it("stops a client:all waiting in a yielding sleep when its call's hook raises in the host's step", function()
+    if helper.NO_YIELD_ACROSS_PCALL then return pending(helper.NO_YIELD_ACROSS_PCALL) end
     mock:fault{ method = "GET", path = CREDITS, fault = "status", status = 503, times = 1,
                 headers = { ["Retry-After"] = "1" } }
     local wake = {}
