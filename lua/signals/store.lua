@@ -167,7 +167,7 @@ end
 
 -- Why `wait, taken` cannot be a store's answer to a reserve, or nil.
 local function implausible(wait, taken, rate, burst, max_wait, cost)
-  if type(wait) ~= "number" or not (wait >= 0) or type(taken) ~= "boolean" then
+  if type(wait) ~= "number" or wait ~= wait or wait < 0 or type(taken) ~= "boolean" then
     return format("the store answered garbage: %s, %s", tostring(wait), tostring(taken))
   end
   if taken ~= (wait <= max_wait) then
