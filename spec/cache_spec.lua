@@ -128,6 +128,44 @@ describe("answer cache", function()
     assert.are.equal(2, posts(mock))
   end)
 
+  it("forceRefresh in opts.extra skips the cache and keeps the fresh answer too", function()
+    local client = cached_client()
+    local first = assert(client:run_signal(ASK))
+    local fresh = assert(client:run_signal(ASK, { extra = { forceRefresh = true } }))
+    assert.are_not.equal(first.id, fresh.id)
+    assert.is_true(helper.body_of(mock:last_request()).forceRefresh)
+    assert.are.equal(fresh.id, assert(client:run_signal(ASK)).id)
+    -- opts.extra's value is what is sent: false there asks for no refresh.
+    assert.are.equal(fresh.id, assert(client:run_signal(with(ASK, { forceRefresh = true }),
+      { extra = { forceRefresh = false } })).id)
+    assert.are.equal(2, posts(mock))
+  end)
+
+  it("keys by the JSON the request sends: {} and [] apart, every integer exactly", function()
+    local client = cached_client()
+    local core = require("signals.core")
+    local function schema(properties)
+      return with(ASK, { answerType = "json_schema", outputSchema = { type = "object", properties = properties } })
+    end
+    local object = assert(client:run_signal(schema(core.mark({}, "object")))).id
+    local array = assert(client:run_signal(schema(core.mark({}, "array")))).id
+    assert.are_not.equal(object, array)
+    assert.matches('"properties":[]', mock:last_request().body, 1, true)
+    assert.are.equal(object, assert(client:run_signal(schema(core.mark({}, "object")))).id)
+    assert.are.equal(2, posts(mock))
+    if math.type then -- Lua 5.3+: integers beyond 2^53 are sent exactly
+      local two_60 = math.tointeger(2 ^ 60)
+      local function big(n)
+        return with(ASK, { qualificationCriteria = { minEmployees = n } })
+      end
+      local plus_one = assert(client:run_signal(big(two_60 + 1))).id
+      local exact = assert(client:run_signal(big(two_60))).id
+      assert.are_not.equal(plus_one, exact)
+      assert.are.equal(plus_one, assert(client:run_signal(big(two_60 + 1))).id)
+      assert.are.equal(4, posts(mock))
+    end
+  end)
+
   it("keeps an answer for the TTL less its age", function()
     local kept = {}
     local store = signals.store.memory()

@@ -126,4 +126,34 @@ describe("signals.resp", function()
       end
     end)
   end
+
+  for _, case in ipairs{ { "huge_length", "protocol error: bad length" },
+                         { "long_bulk", "protocol error: bad length" },
+                         { "negative", "protocol error: bad length" },
+                         { "deep", "protocol error: arrays nested more than 128 deep" } } do
+    local mode, expected = case[1], case[2]
+    it("closes the connection on a reply that is " .. mode:gsub("_", " ") .. ", and never reads its rest", function()
+      local fake = redis.fake(mode)
+      local bad = resp.new{ port = fake.port, timeout = 1 }
+      local ok, value, err = pcall(bad.get, bad, "k")
+      local closed = bad.sock == false
+      local ok2, second, err2 = pcall(bad.get, bad, "k")
+      fake:stop()
+      bad:close()
+      assert.is_true(ok, value)
+      assert.is_nil(value)
+      assert.matches(expected, err, 1, true)
+      assert.is_true(closed)
+      -- The next command reads its own reply, not the first one's rest.
+      assert.is_true(ok2, second)
+      assert.are.equal("second", second, err2)
+    end)
+  end
+
+  it("reads arrays nested as deep as it allows", function()
+    local script = "local t = { 'x' } for _ = 2, 128 do t = { t } end return t"
+    local value = assert(conn:eval(script, 0))
+    for _ = 2, 128 do value = value[1] end
+    assert.are.same({ "x" }, value)
+  end)
 end)

@@ -159,6 +159,24 @@ describe("signals.store.redis (" .. redis.CLIENT .. ")", function()
     assert.are.same({ 100, 4 }, { total, runs }, out)
   end)
 
+  it("shares a bucket between clients of one API key only when they agree on its size", function()
+    local mock = helper.mock()
+    local function client_of(rate_limit)
+      rate_limit.store = signals.store.redis(conn)
+      return helper.client(mock, { rate_limit = rate_limit })
+    end
+    local slow = client_of{ writes_per_minute = 0.01, write_burst = 1 }
+    local normal, slept = client_of{}
+    assert(slow:create_signal{ domain = "acme.com", question = "Hiring?" })
+    assert(normal:create_signal{ domain = "acme.com", question = "Hiring?" })
+    assert.are.same({}, slept)
+    local keys = server.inspect:keys("signals:rl:*")
+    table.sort(keys)
+    assert.are.equal(2, #keys)
+    assert.matches(":write@0.00016666666666666666/1$", keys[1])
+    assert.matches(":write@33.333333333333336/400$", keys[2])
+  end)
+
   it("fails with a message, never raising, when Redis is down or answers garbage", function()
     local port = helper.dead_port()
     local down = signals.store.redis(redis.CLIENT == "resp" and require("signals.resp").new{ port = port }
@@ -193,9 +211,11 @@ describe("a client whose store fails", function()
     for _, name in ipairs{ "reserve", "get", "set" } do
       s[name] = function(self, ...)
         self.calls = self.calls + 1
-        if self.broken == "raise" then error("exploded") end
-        if self.broken == "garbage" then return "yes", "please" end
-        if self.broken then return nil, "store down" end
+        local broken = self.broken
+        if type(broken) == "table" then broken = broken[name] end
+        if broken == "raise" then error("exploded") end
+        if broken == "garbage" then return "yes", "please" end
+        if broken then return nil, "store down" end
         return inner[name](inner, ...)
       end
     end
@@ -217,7 +237,7 @@ describe("a client whose store fails", function()
     assert.are.equal(1, #reports)
     assert.are.same({ store = "flaky", operation = "reserve", message = "store down" },
       { store = reports[1].store, operation = reports[1].operation, message = reports[1].message })
-    assert.matches("^rl:%x+:read$", reports[1].key)
+    assert.matches("^rl:%x+:read@", reports[1].key)
     assert.are.equal(4, #mock:requests())
     -- Tried again only after a second, so a dead store costs little.
     assert.are.equal(1, s.calls)
@@ -257,6 +277,69 @@ describe("a client whose store fails", function()
     assert.are.equal("the store answered garbage: yes, please", reports[1])
     assert.matches("exploded", reports[2])
     assert.are.equal(3, #mock:requests())
+  end)
+
+  it("takes a wait no bucket of that size could give as a failure, not as a wait", function()
+    for _, case in ipairs{ { 1e11, true, "longer than a bucket of 1666.6666666666667 a second and burst 10000" },
+                           { 5, false, "a wait of 5 s not taken" } } do
+      local s = flaky()
+      s.reserve = function() return case[1], case[2] end
+      local reports = {}
+      local client, slept = helper.client(mock, { rate_limit = { store = s },
+        on_store_error = function(e) reports[#reports + 1] = e end })
+      assert(client:get_credits())
+      assert.are.same({}, slept)
+      assert.are.equal(1, #reports)
+      assert.are.equal("reserve", reports[1].operation)
+      assert.matches(case[3], reports[1].message, 1, true)
+    end
+    -- A wait a full bucket does give is waited for.
+    local s = flaky()
+    local client, slept = helper.client(mock, { rate_limit = { store = s, reads_per_minute = 60, read_burst = 1 } })
+    for _ = 1, 3 do assert(client:get_credits()) end
+    assert.are.equal(2, #slept)
+  end)
+
+  it("keeps apart the buckets of clients that disagree on their size", function()
+    local s = signals.store.memory()
+    local slow, slow_slept = helper.client(mock, { rate_limit = { store = s, reads_per_minute = 0.01, read_burst = 1 } })
+    local normal, slept = helper.client(mock, { rate_limit = { store = s } })
+    local twin, twin_slept = helper.client(mock, { rate_limit = { store = s, reads_per_minute = 0.01, read_burst = 1 } })
+    assert(slow:get_credits())
+    -- The slow client's next read is an hour and a half away; the defaults' bucket is untouched.
+    assert(normal:get_credits())
+    assert.are.same({}, slept)
+    assert.are.same({}, slow_slept)
+    -- A client of the same size shares the slow bucket.
+    assert(twin:get_credits())
+    assert.are.equal(1, #twin_slept)
+    assert.is_near(6000, twin_slept[1], 1)
+  end)
+
+  it("reports a partial outage once: reads succeeding do not end the writes' outage", function()
+    mock:config{ delay_ms = 0 }
+    local s = flaky()
+    local reports = {}
+    local client = helper.client(mock, { rate_limit = { store = s }, cache = { store = s },
+      on_store_error = function(e) reports[#reports + 1] = e.operation end })
+    -- A read-only replica: reserve and set fail, get succeeds.
+    s.broken = { reserve = true, set = true }
+    for i = 1, 4 do
+      client.limiter.store.retry_at = 0   -- the second has passed
+      assert(client:run_signal{ domain = "acme.com", question = "Hiring " .. i .. "?" })
+    end
+    assert.are.same({ "reserve" }, reports)
+    -- Everything that failed succeeds: the outage is over.
+    s.broken = false
+    client.limiter.store.retry_at = 0
+    assert(client:run_signal{ domain = "acme.com", question = "Hiring 5?" })
+    -- Only set fails: a new outage, reported once while reserve and get succeed.
+    s.broken = { set = true }
+    for i = 6, 8 do
+      client.limiter.store.retry_at = 0
+      assert(client:run_signal{ domain = "acme.com", question = "Hiring " .. i .. "?" })
+    end
+    assert.are.same({ "reserve", "set" }, reports)
   end)
 
   it("does not hang when Redis is unreachable", function()

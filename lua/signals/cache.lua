@@ -9,21 +9,25 @@
 -- template, answerType, outputSchema, and the rest), plus `opts.extra`, in
 -- canonical JSON (keys sorted), hashed with the API key's id. A domain is
 -- compared without regard to case; an absent answerType is `open_text`.
+-- The JSON is what the request sends (numbers exactly, `{}` and `[]`
+-- apart), so that requests the API tells apart never share an answer.
 -- Only completed signals are kept; failed and processing ones never. A
 -- signal created processing is kept when this client later reads it
--- completed (get_signal, wait, run_signal). `forceRefresh = true` skips the
--- lookup (the API's own cache too) and keeps the fresh answer.
+-- completed (get_signal, wait, run_signal). `forceRefresh = true` (a
+-- parameter or in `opts.extra`) skips the lookup (the API's own cache too)
+-- and keeps the fresh answer.
 local core = require("signals.core")
 local validate = require("signals.validate")
 local store = require("signals.store")
 local time = require("signals.time")
 
-local type, pairs, ipairs, tostring, tonumber = type, pairs, ipairs, tostring, tonumber
-local floor = math.floor
+local type, pairs, ipairs = type, pairs, ipairs
 local format, byte, lower, gsub = string.format, string.byte, string.lower, string.gsub
 local concat, sort = table.concat, table.sort
 
 local cache = {}
+
+local OPEN_BRACKET = byte("[")
 
 -- API-NOTES §4.4: the API keeps answers 12 hours.
 cache.DEFAULT_TTL = 43200
@@ -66,58 +70,36 @@ function cache.new(settings, guard, key_id)
            pending = {}, order = {}, first = 1, last = 0 }
 end
 
--- Canonical JSON: object keys sorted, so that equal parameters give equal
--- text whatever order a table was built in.
-local canonical
-
-local function is_array(t)
-  local n = #t
-  local count = 0
-  for _ in pairs(t) do count = count + 1 end
-  return count == n
-end
-
-function canonical(value, out)
-  local kind = type(value)
-  if kind == "table" then
-    if is_array(value) then
-      out[#out + 1] = "["
-      for i, item in ipairs(value) do
-        if i > 1 then out[#out + 1] = "," end
-        canonical(item, out)
-      end
-      out[#out + 1] = "]"
-    else
-      local keys = {}
-      for k in pairs(value) do keys[#keys + 1] = tostring(k) end
-      sort(keys)
-      out[#out + 1] = "{"
-      for i, k in ipairs(keys) do
-        if i > 1 then out[#out + 1] = "," end
-        out[#out + 1] = core.encode(k)
-        out[#out + 1] = ":"
-        local v = value[k]
-        if v == nil then v = value[tonumber(k)] end
-        canonical(v, out)
-      end
-      out[#out + 1] = "}"
-    end
-  elseif kind == "number" then
-    out[#out + 1] = (value == floor(value) and value > -2 ^ 53 and value < 2 ^ 53) and format("%d", value)
-      or format("%.17g", value)
-  else
-    out[#out + 1] = core.encode(value) or "null"
+-- Canonical JSON: the text core.encode writes for the request (the same
+-- numbers, exactly; an empty table marked as object `{}`, else `[]`), with
+-- every object's members sorted, so that equal parameters give equal text
+-- whatever order a table was built in. `text` is core.encode's for `value`
+-- (its first byte tells array from object, as the request will have it).
+local function canonical(value, text)
+  if type(value) ~= "table" then return text end
+  local out = {}
+  if byte(text, 1) == OPEN_BRACKET then
+    for i, item in ipairs(value) do out[i] = canonical(item, core.encode(item)) end
+    return "[" .. concat(out, ",") .. "]"
   end
-  return out
+  for k, v in pairs(value) do
+    -- A table marked as object writes its integer keys as strings.
+    local name = type(k) == "string" and core.encode(k) or format('"%d"', k)
+    out[#out + 1] = name .. ":" .. canonical(v, core.encode(v))
+  end
+  sort(out)
+  return "{" .. concat(out, ",") .. "}"
 end
 
 local function hex(s)
   return (gsub(s, ".", function(c) return format("%02x", byte(c)) end))
 end
 
--- The store key of the answer to a create, from its validated parameters.
+-- The store key of the answer to a create, from its validated parameters
+-- (the body fields, then opts.extra over them, as build.request writes the
+-- body), or nil when the body cannot be encoded (the call will be refused).
 local function key_of(state, op, kind, params, opts)
-  local fields = {}
+  local fields = core.mark({}, "object")
   for _, field in ipairs(op.fields) do
     local name = field.name
     if field.location == "body" and not IGNORED[name] and params[name] ~= nil then
@@ -129,8 +111,18 @@ local function key_of(state, op, kind, params, opts)
   end
   if fields.answerType == nil then fields.answerType = "open_text" end
   if type(fields.domain) == "string" then fields.domain = lower(fields.domain) end
-  local text = kind .. "\n" .. concat(canonical(fields, {}))
+  local text = core.encode(fields)
+  if not text then return nil end
+  text = kind .. "\n" .. canonical(fields, text)
   return state.prefix .. hex(core.hmac_sha256("signals answer cache", text))
+end
+
+-- Whether the request asks the API for a fresh answer: forceRefresh as it
+-- is sent (opts.extra's over the parameter's).
+local function refreshing(params, opts)
+  local extra = opts and opts.extra
+  if extra and extra.forceRefresh ~= nil then return extra.forceRefresh == true end
+  return params.forceRefresh == true
 end
 
 -- Keeps a completed signal for what is left of the TTL since it completed
@@ -182,7 +174,8 @@ function cache.call(client, op, params, opts, send)
   end
   if not params_valid(op, params, opts) then return send(client, op, params, opts) end
   local key = key_of(state, op, kind, params, opts)
-  if params.forceRefresh ~= true then
+  if not key then return send(client, op, params, opts) end
+  if not refreshing(params, opts) then
     local text = state.guard:get(key)
     local hit = text and core.decode(text, "signal")
     if core.kind(hit) == "signal" and hit.status == "completed" then return hit end

@@ -70,8 +70,9 @@ end
 -- seconds is not waited for: the request goes, and the retry policy deals
 -- with the 429 (it does not wait that long either: max_retry_after).
 -- `shared`: the guarded store of `settings.store` (store.guard), whose
--- buckets are then those of every client sharing it, under keys of the API
--- key's id `key_id`.
+-- buckets are then those of every client sharing it with the same rate and
+-- burst (the guard keeps a bucket under its key and its size), under keys
+-- of the API key's id `key_id`.
 function ratelimit.new(settings, max_wait, shared, key_id)
   if settings == false then return nil end
   local s = {}

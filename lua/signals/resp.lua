@@ -12,14 +12,15 @@
 -- Every command returns its reply, or `nil` and a message (a Redis error
 -- reply: `"NOSCRIPT No matching script..."`; or the connection's: `"timeout"`,
 -- `"closed"`, `"connection refused"`). After a failure of the connection
--- itself (a timeout, a reset, a reply that is not RESP) the socket is closed,
--- since a late reply would be read as the next command's; the next command
--- connects again.
+-- itself (a timeout, a reset, a reply that is not RESP, or is bigger or
+-- deeper than @{MAX_LENGTH} and @{MAX_DEPTH} allow) the socket is closed,
+-- since what is left of that reply would be read as the next command's; the
+-- next command connects again. Nothing raises.
 -- @module signals.resp
 local socket = require("socket")
 
-local type, tostring, tonumber, select, setmetatable, rawget = type, tostring, tonumber, select,
-  setmetatable, rawget
+local type, tostring, tonumber, select, setmetatable, rawget, pcall = type, tostring, tonumber, select,
+  setmetatable, rawget, pcall
 local concat = table.concat
 local sub, upper, format, find = string.sub, string.upper, string.format, string.find
 local floor = math.floor
@@ -31,6 +32,18 @@ local resp = {}
 resp.null = require("signals.redis_call").null
 
 local DEFAULT_TIMEOUT = 5
+
+--- The longest bulk string and the most elements of an array a reply may
+-- announce: 512 MiB, Redis's own default `proto-max-bulk-len`, the longest
+-- value a Redis keeps unless told otherwise. A longer announcement is a
+-- protocol error, found before anything of it is read, so a hostile or
+-- broken server cannot make this client buffer without end.
+resp.MAX_LENGTH = 512 * 1024 * 1024
+
+--- The deepest nesting of arrays a reply may have: Redis's own replies nest
+-- a few levels (EXEC of XREADGROUP: six), a script's reply as deep as its
+-- table. A deeper one is a protocol error, not a stack overflow.
+resp.MAX_DEPTH = 128
 
 local Connection = {}
 
@@ -134,8 +147,8 @@ end
 
 -- A reply: a value, or nil and a message. An error reply is returned as
 -- `false, message` (the connection is fine); a failure of the connection
--- or of the protocol as `nil, message`.
-function read_reply(sock)
+-- or of the protocol as `nil, message`. `depth`: the arrays around it.
+function read_reply(sock, depth)
   local line, err = read_line(sock)
   if not line then return nil, err end
   local kind, rest = sub(line, 1, 1), sub(line, 2)
@@ -148,8 +161,10 @@ function read_reply(sock)
   end
   if kind == "$" or kind == "*" then
     local size = find(rest, "^%-?%d+$") and tonumber(rest)
-    if not size then return nil, "protocol error: bad length" end
-    if size < 0 then return resp.null end
+    if not size or size < -1 or size > resp.MAX_LENGTH then
+      return nil, "protocol error: bad length " .. format("%q", sub(rest, 1, 40))
+    end
+    if size == -1 then return resp.null end
     if kind == "$" then
       local data
       data, err = sock:receive(size + 2)
@@ -157,9 +172,12 @@ function read_reply(sock)
       if sub(data, -2) ~= "\r\n" then return nil, "protocol error: bulk string not ended by CRLF" end
       return sub(data, 1, size)
     end
+    if depth >= resp.MAX_DEPTH then
+      return nil, format("protocol error: arrays nested more than %d deep", resp.MAX_DEPTH)
+    end
     local items = {}
     for i = 1, size do
-      local item, problem = read_reply(sock)
+      local item, problem = read_reply(sock, depth + 1)
       if item == nil then return nil, problem end
       -- An error inside an array (EXEC's) stays in its place.
       if item == false then item = { error = problem } end
@@ -194,15 +212,19 @@ function Connection:call(...)
   local sock = self.sock
   ok, err = sock:send(concat(parts))
   if ok then
+    -- Protected: whatever goes wrong while reading (out of memory), the
+    -- socket must be closed below, not left holding the reply's rest.
     local reply
-    reply, err = read_reply(sock)
-    if reply ~= nil then
+    ok, reply, err = pcall(read_reply, sock, 0)
+    if not ok then
+      err = reply
+    elseif reply ~= nil then
       if reply == false then return nil, err end
       return reply
     end
   end
-  -- The connection is in an unknown state: a reply still on its way would
-  -- be taken for the next command's.
+  -- The connection is in an unknown state: a reply still on its way, or
+  -- the rest of this one, would be taken for the next command's.
   self:close()
   return nil, tostring(err)
 end

@@ -27,8 +27,8 @@
 -- @module signals.store
 local core = require("signals.core")
 
-local type, tostring, require, setmetatable, pcall, ipairs = type, tostring, require, setmetatable,
-  pcall, ipairs
+local type, tostring, require, setmetatable, pcall, ipairs, next = type, tostring, require, setmetatable,
+  pcall, ipairs, next
 local max, floor, huge = math.max, math.floor, math.huge
 local format = string.format
 
@@ -106,32 +106,57 @@ function store.problem(s)
   return nil
 end
 
+-- The longest wait a store is believed for a bucket of `rate` a second
+-- and `burst` (with `cost` units asked): the time the bucket takes to let
+-- ten whole bursts through, or ten minutes when that is longer (the API
+-- counts by the minute, API-NOTES §13). A longer wait would mean more than
+-- ten bursts' worth of requests queued ahead across every client sharing
+-- the bucket (20,000 writes at the default limits) — no caller means to
+-- wait that long for a token, and a store answering it (a garbage reply,
+-- a key written by something else) would hold a call for hours.
+local QUEUED_BURSTS, LONGEST_FLOOR = 10, 600
+
+function store.longest_wait(rate, burst, cost)
+  return max(QUEUED_BURSTS * burst / rate, LONGEST_FLOOR) + (cost or 1) / rate
+end
+
 -- A store as a client uses it: its failures (an error, a raise, an answer
 -- that makes no sense) never reach a call. While the store fails, reserve
 -- goes on under an in-process bucket at the store's fallback share of the
 -- limit, get misses and set drops; `report` hears of the first failure of
--- each outage (it ends at the next success).
+-- each outage. An outage ends when every kind of operation (reserve, get,
+-- set) that failed during it has succeeded again: a Redis replica that
+-- reads but refuses writes is one outage, however often its reads succeed.
+-- Every failure leaves the store alone for RETRY_AFTER.
+--
+-- A bucket is its key and its size: reserve keeps `key@rate/burst` in the
+-- store, so that clients sharing a store share a bucket only when they
+-- agree on its rate and burst (one configured slower would otherwise push
+-- the others' slots far ahead).
 local Guard = {}
 Guard.__index = Guard
 
 function store.guard(s, report)
-  return setmetatable({ store = s, report = report, down = false, retry_at = -huge,
+  return setmetatable({ store = s, report = report, failing = {}, retry_at = -huge,
                         share = s.fallback_share or store.FALLBACK_SHARE }, Guard)
 end
 
 function Guard:failed(operation, key, message)
   self.retry_at = core.now() + RETRY_AFTER
-  if not self.down then
-    self.down = true
-    if self.report then
-      self.report{ store = self.store.kind or "custom", operation = operation, key = key,
-                   message = tostring(message or "the store failed") }
-    end
+  local new_outage = next(self.failing) == nil
+  self.failing[operation] = true
+  if new_outage and self.report then
+    self.report{ store = self.store.kind or "custom", operation = operation, key = key,
+                 message = tostring(message or "the store failed") }
   end
 end
 
+function Guard:succeeded(operation)
+  self.failing[operation] = nil
+end
+
 function Guard:available()
-  return not self.down or core.now() >= self.retry_at
+  return next(self.failing) == nil or core.now() >= self.retry_at
 end
 
 function Guard:fallback(key, rate, burst, now, max_wait, cost)
@@ -140,18 +165,40 @@ function Guard:fallback(key, rate, burst, now, max_wait, cost)
   return self.local_store:reserve(key, rate * share, max(1, floor(burst * share)), now, max_wait, cost)
 end
 
+-- Why `wait, taken` cannot be a store's answer to a reserve, or nil.
+local function implausible(wait, taken, rate, burst, max_wait, cost)
+  if type(wait) ~= "number" or wait ~= wait or wait < 0 or type(taken) ~= "boolean" then
+    return format("the store answered garbage: %s, %s", tostring(wait), tostring(taken))
+  end
+  if taken ~= (wait <= max_wait) then
+    return format("the store answered a wait of %.17g s %s, the longest to take being %.17g s", wait,
+      taken and "taken" or "not taken", max_wait)
+  end
+  local longest = store.longest_wait(rate, burst, cost)
+  if wait > longest then
+    return format("the store answered a wait of %.17g s, longer than a bucket of %.17g a second and "
+      .. "burst %.17g is believed (%.17g s)", wait, rate, burst, longest)
+  end
+  return nil
+end
+
 function Guard:reserve(key, rate, burst, now, max_wait, cost)
   if self:available() then
-    local ok, wait, taken = pcall(self.store.reserve, self.store, key, rate, burst, now, max_wait, cost)
-    if ok and type(wait) == "number" and wait >= 0 and wait < huge and type(taken) == "boolean" then
-      self.down = false
-      return wait, taken
+    local bucket = format("%s@%.17g/%.17g", key, rate, burst)
+    local ok, wait, taken = pcall(self.store.reserve, self.store, bucket, rate, burst, now, max_wait, cost)
+    local message
+    if not ok then
+      message = wait   -- what was raised
+    elseif wait == nil then
+      message = taken
+    else
+      message = implausible(wait, taken, rate, burst, max_wait, cost)
+      if not message then
+        self:succeeded("reserve")
+        return wait, taken
+      end
     end
-    local message = wait   -- what was raised
-    if ok then
-      message = wait == nil and taken or format("the store answered garbage: %s, %s", tostring(wait), tostring(taken))
-    end
-    self:failed("reserve", key, message)
+    self:failed("reserve", bucket, message)
   end
   return self:fallback(key, rate, burst, now, max_wait, cost)
 end
@@ -160,7 +207,7 @@ function Guard:get(key)
   if not self:available() then return nil end
   local ok, value, err = pcall(self.store.get, self.store, key)
   if ok and (type(value) == "string" or (value == nil and err == nil)) then
-    self.down = false
+    self:succeeded("get")
     return value
   end
   self:failed("get", key, ok and (err or "the store answered garbage: " .. tostring(value)) or value)
@@ -171,7 +218,7 @@ function Guard:set(key, value, ttl)
   if not self:available() then return end
   local ok, done, err = pcall(self.store.set, self.store, key, value, ttl)
   if ok and done then
-    self.down = false
+    self:succeeded("set")
     return
   end
   self:failed("set", key, ok and err or done)

@@ -73,7 +73,10 @@ end
 
 -- A server that reads each command whole and answers `mode`: "garbage"
 -- (not RESP), "wrong" (RESP of the wrong shape), "stall" (nothing, for
--- 30 s) or "close" (closes the connection).
+-- 30 s) or "close" (closes the connection); or, to the first command only
+-- and "+second" to every later one, "huge_length" (a bulk of 2^63-1
+-- bytes announced), "deep" (arrays nested 300000 deep), "long_bulk"
+-- (600 MB announced) or "negative" (an array of -5 elements).
 function redis.fake(mode)
   local dir = hosts.tmpdir()
   local port = helper.dead_port()
