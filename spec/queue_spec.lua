@@ -171,6 +171,92 @@ describe("signals.queue", function()
     assert.are.equal(2, creates())
   end)
 
+  it("keeps a job that outlasts idle_reclaim with its live worker: one delivery, one create, one answer", function()
+    -- Three worker processes taking over jobs idle for 0.5 s; the signals
+    -- take 3 s and 2 s, the second fails once (retryably) first. A job
+    -- taken over from a live worker counts a delivery each time (dead
+    -- letters follow), and each holder would create it again.
+    local pids = {}
+    for i = 1, 3 do pids[i] = workers.start(mock.url, server.port, STREAM, "long-" .. i, 0.5) end
+    -- The job's answer, and the most deliveries it had meanwhile.
+    local function answer(id)
+      local most = 0
+      for _ = 1, 200 do
+        local row = server.inspect:xpending(STREAM, "signals-workers", "-", "+", 10)[1]
+        if row then most = math.max(most, tonumber(row[4])) end
+        local value, err = q:result(id, 0.1)
+        if value or err.kind ~= "timeout" then return value, err, most end
+      end
+    end
+    local ok, failure = pcall(function()
+      local long = assert(q:enqueue("run_signal", { domain = "acme.com", question = "Long? [delay:3000]" }))
+      local sig, err, most = answer(long)
+      assert.are.same({ "completed", 1 }, { sig and sig.status or err.code, most })
+      assert.are.equal(1, creates())
+      local flaky = assert(q:enqueue("run_signal", { domain = "acme.com",
+                                                     question = "Long and flaky? [flaky:1] [delay:2000]" }))
+      sig, err, most = answer(flaky)
+      assert.are.same({ "completed", 1 }, { sig and sig.status or err.code, most })
+      -- Time for a worker that lost the job to create it again.
+      helper.sleep(1)
+    end)
+    for _, pid in ipairs(pids) do workers.kill(pid) end
+    assert(ok, failure)
+    assert.are.equal(3, creates())
+    assert.are.equal(0, server.inspect:xlen(STREAM .. ":dead"))
+    assert.are.equal(0, server.inspect:xpending(STREAM, "signals-workers")[1])
+  end)
+
+  it("adopts no signal whose question it cannot tell is the job's: creates again", function()
+    local template = assert(helper.client(mock):create_signal_template{ name = "k8s", question = "Kubernetes?" })
+    local schema = { type = "object", properties = { seats = { type = "integer" } } }
+    local by_template = assert(q:enqueue("run_signal", { domain = "acme.com", signalTemplateId = template.id }))
+    local by_schema = assert(q:enqueue("run_signal", { domain = "acme.com", question = "Seats?",
+                                                       answerType = "json_schema", outputSchema = schema }))
+    server.inspect:xgroup("CREATE", STREAM, "signals-workers", "0")
+    server.inspect:xreadgroup("GROUP", "signals-workers", "dead", "COUNT", 2, "STREAMS", STREAM, ">")
+    for _, job in ipairs{ by_template, by_schema } do
+      server.inspect:hset(STREAM .. ":job:" .. job, "creating", os.time() - 1, "attempt", 1)
+    end
+    -- Signals on the domain since then: another question, the same
+    -- question with another schema; signals-mock's list shows neither the
+    -- template nor the schema.
+    local other = assert(helper.client(mock):create_signal{ domain = "acme.com", question = "Hiring?" })
+    local other_schema = assert(helper.client(mock):create_signal{ domain = "acme.com", question = "Seats?",
+      answerType = "json_schema", outputSchema = { type = "object", properties = { seats = { type = "string" } } } })
+    helper.sleep(0.3)
+    assert.are.equal(2, work(2, { idle_reclaim = 0.2 }))
+    local sig = assert(q:result(by_template))
+    assert.are_not.equal(other.id, sig.id)
+    assert.are.same({ "Kubernetes?", "completed" }, { sig.question, sig.status })
+    sig = assert(q:result(by_schema))
+    assert.are_not.equal(other_schema.id, sig.id)
+    -- signals-mock answers an integer property 42, a string one "example".
+    assert.are.equal(42, sig:value().seats)
+    assert.are.equal(4, #mock:requests_to("POST", "/v1/companies/signals"))
+  end)
+
+  it("ends a job whose create answered a signal without an id with a decode error, and goes on", function()
+    for _, body in ipairs{ { status = "processing", domain = "acme.com", question = "Q?" },
+                           { id = { nested = true }, status = "processing", domain = "acme.com", question = "Q?" } } do
+      mock:fault{ method = "POST", path = "/v1/companies/signals", fault = "status", status = 201, body = body }
+    end
+    local ids = {
+      assert(q:enqueue("create_signal", { domain = "acme.com", question = "Q?" })),
+      assert(q:enqueue("run_signal", { domain = "acme.com", question = "Q?" })),
+      assert(q:enqueue("get_credits")),
+    }
+    assert.are.equal(3, work(3))
+    for i = 1, 2 do
+      local _, err = q:result(ids[i])
+      assert.are.same({ "decode", true, false }, { err.kind, err.maybe_processed, err.retryable })
+      assert.matches("without an id", err.message)
+    end
+    assert(q:result(ids[3]))
+    assert.are.equal(0, server.inspect:xpending(STREAM, "signals-workers")[1])
+    assert.are.equal(2, creates())
+  end)
+
   it("moves a job delivered too often to the dead-letter stream and tells its caller", function()
     q = signals.queue.new{ client = client, redis = redis.connect(server.port), stream = STREAM,
                            max_deliveries = 2 }
@@ -199,6 +285,27 @@ describe("signals.queue", function()
     assert.is_true(q:finish(id, "true\n"))
     assert.is_false(q:finish(id, "true\n"))
     assert.are.equal(1, server.inspect:llen(STREAM .. ":result:" .. id))
+  end)
+
+  it("keeps results a whole number of seconds, from 1 to 2^31, refusing other durations", function()
+    q = signals.queue.new{ client = client, redis = redis.connect(server.port), stream = STREAM, result_ttl = 1.2 }
+    local id = assert(q:enqueue("get_credits"))
+    assert.are.equal(1, work(1))
+    assert(q:result(id))
+    assert.are.equal(2, server.inspect:ttl(STREAM .. ":result:" .. id))
+    for _, ttl in ipairs{ 0.5, 2 ^ 31 + 1, 1e20 } do
+      assert.has_error(function()
+        signals.queue.new{ client = client, redis = redis.connect(server.port), result_ttl = ttl }
+      end, "signals.queue.new: 'opts.result_ttl' must be between 1 and 2147483648 (seconds)")
+    end
+    for _, name in ipairs{ "idle_reclaim", "block" } do
+      assert.has_error(function() q:work{ consumer = "here", [name] = 1e20 } end,
+        "signals.queue: work: 'opts." .. name .. "' must be at most 2147483648 (seconds)")
+    end
+    -- A block below a millisecond is one, not Redis's "for ever".
+    local started = require("socket").gettime()
+    assert.are.equal(0, q:work{ consumer = "here", block = 0.0001, stop = function()
+      return require("socket").gettime() - started > 0.2 end })
   end)
 
   it("refuses a connection that lacks a command it needs, saying how to add it", function()

@@ -1,10 +1,12 @@
 --- A durable queue of API calls on Redis streams: callers enqueue, workers
 -- in a consumer group make the calls, results go back to the callers.
 -- A worker that dies leaves its jobs to the others (`XAUTOCLAIM` after an
--- idle time); a job delivered too often goes to a dead-letter stream; and a
--- signal is paid for once: the worker records the created signal's id in
--- the job before it waits for the answer, so a job taken over from a dead
--- worker polls that signal instead of creating another.
+-- idle time; a live worker keeps the job it works on from going idle); a
+-- job delivered too often goes to a dead-letter stream; and a signal is
+-- paid for once: the worker records the created signal's id in the job
+-- before it waits for the answer, so a job taken over from a dead worker
+-- polls that signal instead of creating another, and a worker creates only
+-- while the job is still its own.
 --
 --    local queue = require("signals.queue")   -- also signals.queue
 --    local q = queue.new{ client = client, redis = conn, stream = "signals:jobs" }
@@ -56,7 +58,7 @@ local redis_call = require("signals.redis_call")
 
 local type, pairs, ipairs, tostring, tonumber, error, setmetatable, pcall = type, pairs, ipairs, tostring,
   tonumber, error, setmetatable, pcall
-local floor, min, max = math.floor, math.min, math.max
+local floor, ceil, min, max = math.floor, math.ceil, math.min, math.max
 local format, find, match = string.format, string.find, string.match
 local concat = table.concat
 local unpack = table.unpack or unpack
@@ -82,6 +84,9 @@ local STATE_TTL = 7 * 86400
 local RESULT_SLICE = 1
 -- createdAt is whole seconds, and the worker's clock is not the API's.
 local CLOCK_SLACK = 2
+-- The longest duration an option may give (seconds): Redis takes them as
+-- whole seconds or milliseconds, sent as integers.
+local MAX_SECONDS = 2 ^ 31
 
 local by_name = {}
 for _, op in ipairs(operations) do by_name[op.name] = op end
@@ -126,7 +131,8 @@ Queue.__index = Queue
 -- @tparam table opts `client` (a client of @{signals.new}: the workers'
 --   calls use it), `redis` (the connection), `stream` (default
 --   `"signals:jobs"`), `group` (default `"signals-workers"`),
---   `max_deliveries` (5), `result_ttl` (seconds a result is kept, 86400),
+--   `max_deliveries` (5), `result_ttl` (seconds a result is kept, 86400;
+--   from 1 to 2^31, a fraction rounded up),
 --   `allow` (a list of the operation names the queue takes; default: all;
 --   a producer other than this code, a Redis script say, may ask for any:
 --   a job outside the list is answered with an `invalid_request` error)
@@ -160,11 +166,17 @@ function queue.new(opts)
       allowed[name] = true
     end
   end
+  local result_ttl = opts.result_ttl or DEFAULTS.result_ttl
+  -- EXPIRE takes whole seconds: below one, a result would be deleted as
+  -- it is stored.
+  if result_ttl < 1 or result_ttl > MAX_SECONDS then
+    error(format("signals.queue.new: 'opts.result_ttl' must be between 1 and %d (seconds)", MAX_SECONDS), 2)
+  end
   local stream = opts.stream or "signals:jobs"
   return setmetatable({ client = opts.client, conn = conn, stream = stream, allowed = allowed,
     group = opts.group or DEFAULTS.group, dead = stream .. ":dead",
     max_deliveries = opts.max_deliveries or DEFAULTS.max_deliveries,
-    result_ttl = opts.result_ttl or DEFAULTS.result_ttl }, Queue)
+    result_ttl = ceil(result_ttl) }, Queue)
 end
 
 --- @type Queue
@@ -315,11 +327,25 @@ local STATE = [[
 return redis.call("HGETALL", KEYS[1])
 ]]
 
--- KEYS: state. ARGV: time, attempt, ttl. About to create a signal.
-local CREATING = [[
-redis.call("HSET", KEYS[1], "creating", ARGV[1], "attempt", ARGV[2])
-redis.call("HDEL", KEYS[1], "signal")
-redis.call("EXPIRE", KEYS[1], ARGV[3])
+-- KEYS: stream. ARGV: group, job id, consumer. Whether the job is still
+-- this consumer's (pending, and delivered to it last); if so its idle time
+-- is reset, so that no other worker takes it over while this one works on
+-- it. XCLAIM with JUSTID does not count a delivery.
+local MINE = [[
+local pending = redis.call("XPENDING", KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
+if pending[1] == nil or pending[1][2] ~= ARGV[3] then return 0 end
+redis.call("XCLAIM", KEYS[1], ARGV[1], ARGV[3], 0, ARGV[2], "JUSTID")
+]]
+
+-- As MINE: 1 when the job is still this consumer's, 0 when it is not.
+local HOLD = MINE .. "return 1\n"
+
+-- KEYS: stream, state. ARGV: group, job id, consumer, time, attempt, ttl.
+-- About to create a signal, if the job is still this consumer's (else 0).
+local CREATING = MINE .. [[
+redis.call("HSET", KEYS[2], "creating", ARGV[4], "attempt", ARGV[5])
+redis.call("HDEL", KEYS[2], "signal")
+redis.call("EXPIRE", KEYS[2], ARGV[6])
 return 1
 ]]
 
@@ -369,7 +395,8 @@ function Queue:read(consumer, from, block)
   local args = { "GROUP", self.group, consumer, "COUNT", "1" }
   if block then
     args[#args + 1] = "BLOCK"
-    args[#args + 1] = format("%d", floor(block * 1000))
+    -- Rounded up: BLOCK 0 would wait for ever.
+    args[#args + 1] = format("%d", ceil(block * 1000))
   end
   args[#args + 1] = "STREAMS"
   args[#args + 1] = self.stream
@@ -384,7 +411,7 @@ end
 -- now this consumer's; and the cursor to go on from.
 function Queue:reclaim(consumer, idle, cursor)
   local reply, err = call(self.conn, "xautoclaim", self.stream, self.group, consumer,
-    format("%d", floor(idle * 1000)), cursor, "COUNT", "1")
+    format("%d", ceil(idle * 1000)), cursor, "COUNT", "1")
   if reply == nil then return nil, cursor, err end
   if type(reply) ~= "table" then return nil, "0-0" end
   return first_entry(reply[2]), type(reply[1]) == "string" and reply[1] or "0-0"
@@ -401,7 +428,7 @@ end
 -- Stores the job's outcome and acknowledges it; `dead` (the job's fields and
 -- deliveries) moves it to the dead-letter stream as well.
 local function settle(self, id, outcome, dead)
-  local ttl = format("%d", floor(self.result_ttl))
+  local ttl = format("%d", self.result_ttl)
   local done, err
   if dead then
     done, err = script(self.conn, FINISH, 4, self.stream, self:key("result", id), self:key("job", id), self.dead,
@@ -426,6 +453,39 @@ function Queue:bury(id, fields, deliveries)
   return settle(self, id, encode_outcome(nil, err), { fields = fields, deliveries = deliveries })
 end
 
+-- A field of a listed signal, JSON null read as absent.
+local function shown(item, name)
+  local value = item[name]
+  if value == core.null then return nil end
+  return value
+end
+
+local function same(a, b)
+  if type(a) ~= "table" or type(b) ~= "table" then return a == b end
+  for k, v in pairs(a) do
+    if not same(v, b[k]) then return false end
+  end
+  for k in pairs(b) do
+    if a[k] == nil then return false end
+  end
+  return true
+end
+
+-- Whether a listed signal answers what the job asks: every field defining
+-- the question that the job gives must be shown on the item, the same.
+-- A template job is told by its template's id alone (the template sets the
+-- question, answer type and schema), a schema by itself: when the list does
+-- not show them (signals-mock's does not), nothing is adopted and the job
+-- creates again, paying twice rather than answering with the signal of
+-- another question.
+local function asks_the_same(params, item)
+  local template = shown(item, "signalTemplateId")
+  if params.signalTemplateId ~= nil or template ~= nil then return template == params.signalTemplateId end
+  if not same(params.outputSchema, shown(item, "outputSchema")) then return false end
+  return params.question ~= nil and item.question == params.question
+    and item.answerType == (params.answerType or "open_text")
+end
+
 -- Which signal created since `since` (Unix seconds) for these parameters
 -- belongs to no job yet: found by listing the subject's newest signals, and
 -- claimed for this job. Called for a job whose worker died between asking
@@ -434,12 +494,10 @@ function Queue:adopt(id, spec, params, since)
   local client = self.client
   local page, err = client[spec.list](client, { [spec.subject] = params[spec.subject], limit = 25 })
   if not page then return nil, err end
-  local answer_type = params.answerType or "open_text"
   for _, item in ipairs(page.items) do
     local created = time.unix(item.createdAt)
-    if created and created >= floor(since) - CLOCK_SLACK
-        and (params.question == nil or item.question == params.question)
-        and (item.answerType == nil or item.answerType == answer_type) then
+    if created and created >= floor(since) - CLOCK_SLACK and type(item.id) == "string"
+        and asks_the_same(params, item) then
       local claimed, problem = script(self.conn, CLAIM, 2, self:key("job", id), self:key("claimed", item.id),
         item.id, id, format("%d", STATE_TTL))
       if claimed == nil then return nil, problem end
@@ -458,16 +516,48 @@ local function create_params(spec, params)
   return fields
 end
 
-local function follow(client, spec, signal_id, w)
-  if spec.mode == "created" then
-    local get = spec.contact and client.get_contact_signal or client.get_signal
-    return get(client, { signalId = signal_id })
+-- Sleeps `seconds` (the client's sleep) in pieces of at most a third of
+-- `idle_reclaim`, after each one keeping the job this consumer's (HOLD), so
+-- that no other worker takes over a job whose worker is alive. True; false
+-- when the job is no longer this consumer's (taken over, or answered); nil
+-- and Redis's error.
+function Queue:hold(id, w, seconds)
+  local pieces = max(1, ceil(seconds / (w.idle_reclaim / 3)))
+  for _ = 1, pieces do
+    self.client.options.sleep(seconds / pieces)
+    local mine, err = script(self.conn, HOLD, 1, self.stream, self.group, id, w.consumer)
+    if mine == nil then return nil, err end
+    if mine ~= 1 then return false end
   end
-  return client:wait(signal_id, { contact = spec.contact, interval = w.interval, timeout = w.timeout })
+  return true
 end
 
--- A signal job: its outcome text, DEFER (leave it pending for later: what
--- happened to its create cannot be told now), or nil and Redis's error.
+-- The signal as its job asks for it: as it is ("created"), or polled until
+-- it leaves "processing" as client:wait does, the job held between polls
+-- (client:wait has no place for it). The signal, or nil and the API's
+-- error; false when the job is lost, false and Redis's error.
+function Queue:follow(id, spec, signal_id, w)
+  local client = self.client
+  local get = spec.contact and client.get_contact_signal or client.get_signal
+  local clock = client.options.clock
+  local started = clock()
+  while true do
+    local sig, err = get(client, { signalId = signal_id })
+    if not sig or spec.mode == "created" or sig.status ~= "processing" then return sig, err end
+    local left = w.timeout - (clock() - started)
+    if left <= 0 then
+      return nil, core.error{ kind = "timeout", signal = sig, retryable = true,
+        message = format("signal %s still processing after %g s", signal_id, w.timeout),
+        method = "GET", path = (spec.contact and "/v1/contacts/signals/" or "/v1/companies/signals/") .. signal_id }
+    end
+    local mine, problem = self:hold(id, w, min(w.interval, left))
+    if not mine then return false, problem end
+  end
+end
+
+-- A signal job: its outcome text, DEFER (leave it as it is: pending for
+-- later, as what happened to its create cannot be told now, or another
+-- worker's), or nil and Redis's error.
 function Queue:paid_once(id, spec, params, w)
   local client = self.client
   local state_key = self:key("job", id)
@@ -488,16 +578,24 @@ function Queue:paid_once(id, spec, params, w)
   while true do
     local sig
     if signal_id then
-      sig, err = follow(client, spec, signal_id, w)
+      sig, err = self:follow(id, spec, signal_id, w)
     else
       attempt = attempt + 1
-      local ok, problem = script(self.conn, CREATING, 1, state_key, format("%.3f", core.now()),
-        format("%d", attempt), format("%d", STATE_TTL))
-      if ok == nil then return nil, problem end
+      -- Only a worker that still holds the job creates: one that lost it
+      -- (another answered it, or took it over and polls its signal) would
+      -- pay for a signal nobody reads.
+      local mine, problem = script(self.conn, CREATING, 2, self.stream, state_key, self.group, id, w.consumer,
+        format("%.3f", core.now()), format("%d", attempt), format("%d", STATE_TTL))
+      if mine == nil then return nil, problem end
+      if mine ~= 1 then return DEFER end
       sig, err = client[spec.create](client, params)
       -- A create that may have reached the API: a later delivery finds its
       -- signal by listing.
       if not sig and err.maybe_processed then return DEFER end
+      if sig and type(sig.id) ~= "string" then
+        return encode_outcome(nil, core.error{ kind = "decode", retryable = false, maybe_processed = true,
+          message = "the API answered the create with a signal without an id" })
+      end
       if sig then
         local claimed
         claimed, problem = script(self.conn, CLAIM, 2, state_key, self:key("claimed", sig.id),
@@ -505,14 +603,20 @@ function Queue:paid_once(id, spec, params, w)
         if claimed == nil then return nil, problem end
         signal_id = sig.id
         if spec.mode ~= "created" and sig.status == "processing" then
-          sig, err = follow(client, spec, signal_id, w)
+          sig, err = self:follow(id, spec, signal_id, w)
         end
       end
+    end
+    if sig == false then
+      if err then return nil, err end
+      return DEFER
     end
     if not sig then return encode_outcome(nil, err) end
     if spec.mode ~= "run" or sig.status ~= "failed" then return encode_outcome(sig) end
     if sig.retryable ~= true or attempt >= w.max_attempts then return encode_outcome(nil, sig:failure()) end
-    client.options.sleep(retry.backoff(attempt, client.options))
+    local mine, problem = self:hold(id, w, retry.backoff(attempt, client.options))
+    if mine == nil then return nil, problem end
+    if not mine then return DEFER end
     signal_id = nil
   end
 end
@@ -567,9 +671,13 @@ end
 -- `idle_reclaim` seconds, then new ones, one at a time.
 -- @tparam table opts `consumer` (its name in the group, required; keep it
 --   across restarts), `max_jobs` (return after this many jobs; default:
---   run until Redis fails), `idle_reclaim` (seconds, default 60: longer
---   than any one call takes), `block` (seconds one read waits for a job,
---   default 2), `interval` and `timeout` (polling a signal, as for
+--   run until Redis fails), `idle_reclaim` (seconds, default 60: while a
+--   worker polls a signal or waits to create it again it keeps its job from
+--   going idle, at least every third of this; so it must outlast one call
+--   of the client, its retries included), `block` (seconds one read waits
+--   for a job, default 2; `block` and `idle_reclaim` are sent in whole
+--   milliseconds, rounded up, and are at most 2^31 seconds), `interval`
+--   and `timeout` (polling a signal, as for
 --   `client:wait`: 2 and 300), `max_attempts` (signals that failed
 --   retryably, as for `run_signal`: 3), `stop` (a function asked before
 --   each read: returning true ends the worker, e.g. on a signal)
@@ -585,8 +693,14 @@ function Queue:work(opts)
     problems[1] = { field = "opts.consumer", message = "'opts.consumer' is required" }
   end
   if #problems > 0 then error("signals.queue: work: " .. validate.message(problems), 2) end
-  local w = {}
+  local w = { consumer = opts.consumer }
   for name, value in pairs(WORK_DEFAULTS) do w[name] = opts[name] or value end
+  -- Sent to Redis in whole milliseconds.
+  for _, name in ipairs{ "idle_reclaim", "block" } do
+    if w[name] > MAX_SECONDS then
+      error(format("signals.queue: work: 'opts.%s' must be at most %d (seconds)", name, MAX_SECONDS), 2)
+    end
+  end
   local consumer, max_jobs, stop = opts.consumer, opts.max_jobs, opts.stop
   local ok, err = self:ensure_group()
   if not ok then return nil, redis_error(err) end
