@@ -40,7 +40,10 @@ function lifecycle.get_any_signal(client, params, opts)
   return signal, err
 end
 
-function lifecycle.wait(client, target, opts)
+-- `pause(seconds)`, signals.queue's, sleeps between polls in place of the
+-- client's sleep (keeping its job meanwhile); when it returns false (and
+-- a problem), the wait stops and returns them.
+function lifecycle.wait(client, target, opts, pause)
   opts = opts or {}
   local problems = validate.settings(WAIT_OPTIONS, opts, "opts")
   if #problems > 0 then return nil, invalid_options(problems) end
@@ -77,7 +80,12 @@ function lifecycle.wait(client, target, opts)
           method = "GET", path = (contact and "/v1/contacts/signals/" or "/v1/companies/signals/") .. id }
       end
       local delay = min(interval, timeout - elapsed)
-      client.options.sleep(delay)
+      if pause then
+        local go_on, problem = pause(delay)
+        if not go_on then return false, problem end
+      else
+        client.options.sleep(delay)
+      end
     end
     local fresh, err
     if contact == nil then

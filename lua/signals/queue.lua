@@ -55,6 +55,7 @@ local errors = require("signals.errors")
 local retry = require("signals.retry")
 local time = require("signals.time")
 local redis_call = require("signals.redis_call")
+local lifecycle = require("signals.lifecycle")
 
 local type, pairs, ipairs, tostring, tonumber, error, setmetatable, pcall = type, pairs, ipairs, tostring,
   tonumber, error, setmetatable, pcall
@@ -533,26 +534,18 @@ function Queue:hold(id, w, seconds)
 end
 
 -- The signal as its job asks for it: as it is ("created"), or polled until
--- it leaves "processing" as client:wait does, the job held between polls
--- (client:wait has no place for it). The signal, or nil and the API's
--- error; false when the job is lost, false and Redis's error.
+-- it leaves "processing" (client:wait's loop), the job held between polls.
+-- The signal, or nil and the API's error; false when the job is lost,
+-- false and Redis's error.
 function Queue:follow(id, spec, signal_id, w)
   local client = self.client
-  local get = spec.contact and client.get_contact_signal or client.get_signal
-  local clock = client.options.clock
-  local started = clock()
-  while true do
-    local sig, err = get(client, { signalId = signal_id })
-    if not sig or spec.mode == "created" or sig.status ~= "processing" then return sig, err end
-    local left = w.timeout - (clock() - started)
-    if left <= 0 then
-      return nil, core.error{ kind = "timeout", signal = sig, retryable = true,
-        message = format("signal %s still processing after %g s", signal_id, w.timeout),
-        method = "GET", path = (spec.contact and "/v1/contacts/signals/" or "/v1/companies/signals/") .. signal_id }
-    end
-    local mine, problem = self:hold(id, w, min(w.interval, left))
-    if not mine then return false, problem end
+  if spec.mode == "created" then
+    local get = spec.contact and client.get_contact_signal or client.get_signal
+    return get(client, { signalId = signal_id })
   end
+  return lifecycle.wait(client, signal_id,
+    { timeout = w.timeout, interval = w.interval, contact = spec.contact == true },
+    function(seconds) return self:hold(id, w, seconds) end)
 end
 
 -- A signal job: its outcome text, DEFER (leave it as it is: pending for
