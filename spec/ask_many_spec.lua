@@ -313,8 +313,8 @@ describe("client:ask_many", function()
   end)
 
   it("calls on_created for a batch as soon as its answer is in, while another call is still out", function()
-    -- two batch calls at once; the first to reach the mock stalls 3 s
-    mock:fault{ method = "POST", path = BATCH, fault = "stall", seconds = 3 }
+    -- two batch calls at once; the first to reach the mock stalls 4 s
+    mock:fault{ method = "POST", path = BATCH, fault = "stall", seconds = 4 }
     local client = helper.client(mock)
     local gettime = require("socket").gettime
     local start, at = gettime(), {}
@@ -323,7 +323,7 @@ describe("client:ask_many", function()
     local early, late = 0, 0
     for i = 1, 200 do
       assert.are.equal("completed", results[i].status)
-      if at[i] < 1.5 then early = early + 1 elseif at[i] >= 2.9 then late = late + 1 end
+      if at[i] < 3 then early = early + 1 elseif at[i] >= 3.9 then late = late + 1 end
     end
     assert.are.same({ 100, 100 }, { early, late })
   end)
