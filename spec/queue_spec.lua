@@ -172,12 +172,12 @@ describe("signals.queue", function()
   end)
 
   it("keeps a job that outlasts idle_reclaim with its live worker: one delivery, one create, one answer", function()
-    -- Three worker processes taking over jobs idle for 0.5 s; the signals
-    -- take 3 s and 2 s, the second fails once (retryably) first. A job
+    -- Three worker processes taking over jobs idle for 1 s; the signals
+    -- take 4 s and 3 s, the second fails once (retryably) first. A job
     -- taken over from a live worker counts a delivery each time (dead
     -- letters follow), and each holder would create it again.
     local pids = {}
-    for i = 1, 3 do pids[i] = workers.start(mock.url, server.port, STREAM, "long-" .. i, 0.5) end
+    for i = 1, 3 do pids[i] = workers.start(mock.url, server.port, STREAM, "long-" .. i, 1) end
     -- The job's answer, and the most deliveries it had meanwhile.
     local function answer(id)
       local most = 0
@@ -189,12 +189,12 @@ describe("signals.queue", function()
       end
     end
     local ok, failure = pcall(function()
-      local long = assert(q:enqueue("run_signal", { domain = "acme.com", question = "Long? [delay:3000]" }))
+      local long = assert(q:enqueue("run_signal", { domain = "acme.com", question = "Long? [delay:4000]" }))
       local sig, err, most = answer(long)
       assert.are.same({ "completed", 1 }, { sig and sig.status or err.code, most })
       assert.are.equal(1, creates())
       local flaky = assert(q:enqueue("run_signal", { domain = "acme.com",
-                                                     question = "Long and flaky? [flaky:1] [delay:2000]" }))
+                                                     question = "Long and flaky? [flaky:1] [delay:3000]" }))
       sig, err, most = answer(flaky)
       assert.are.same({ "completed", 1 }, { sig and sig.status or err.code, most })
       -- Time for a worker that lost the job to create it again.
