@@ -292,8 +292,8 @@ function Engine:send(job)
   -- on_request closed the client: the call goes no further.
   if self.client.closed then return self:give_up(job, CLOSED) end
   local submitted, key, problem = pcall(self.transport.submit, req)
-  if req.method ~= "GET" then job.wrote = true end
   if submitted and key ~= nil then
+    if req.method ~= "GET" then job.wrote = true end
     job.state, job.key = "flying", key
     self.flying[key] = job
     self.in_flight, group.in_flight = self.in_flight + 1, group.in_flight + 1
