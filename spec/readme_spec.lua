@@ -78,8 +78,8 @@ EXAMPLES['local signals = require("signals")'] = function(block, mock)
   -- the environment, as on a user's machine (SABER_BASE_URL points the
   -- default at the mock).
   local path = helper.write_temp(block.code)
-  local ok, out = hosts.run(string.format("SABER_API_KEY=%s SABER_BASE_URL=%s LUA_PATH='lua/?.lua;lua/?/init.lua;;' "
-    .. "LUA_CPATH='build/%s/?.so;;' %s %s", helper.API_KEY, mock.url, hosts.LUA, hosts.LUA, path))
+  local ok, out = hosts.run(string.format("SABER_API_KEY=%s SABER_BASE_URL=%s %s %s", helper.API_KEY, mock.url,
+    hosts.LUA_RUN, path))
   os.remove(path)
   assert.is_true(ok, out)
   local printed = {}

@@ -29,8 +29,8 @@ describe("Redis: scripts queue, the example worker answers", function()
 
   local function run_worker(name)
     return hosts.run(string.format("SABER_BASE_URL=%s SABER_API_KEY=%s REDIS_PORT=%d WORKER_NAME=%s "
-      .. "LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='build/%s/?.so;;' %s examples/redis/worker.lua --drain",
-      mock.url, helper.API_KEY, server.port, name or "worker-1", hosts.LUA, hosts.LUA))
+      .. "%s examples/redis/worker.lua --drain",
+      mock.url, helper.API_KEY, server.port, name or "worker-1", hosts.LUA_RUN))
   end
 
   it("cannot load signals inside Redis: scripts have no require, no package, no network", function()

@@ -13,6 +13,12 @@ local hosts = {}
 -- directory is build/<name>.
 hosts.LUA = rawget(_G, "jit") and "luajit" or "lua" .. _VERSION:match("%d+%.%d+")
 
+-- What a child of this interpreter, started from the repository's root,
+-- runs with to load this tree's signals: its Lua modules and its build.
+-- hosts.LUA_RUN .. " script.lua" runs a script so.
+hosts.LUA_RUN = string.format("LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='build/%s/?.so;;' %s",
+  hosts.LUA, hosts.LUA)
+
 local TTL_SECONDS = 600
 
 local read_file = helper.read_file

@@ -183,8 +183,7 @@ function limit_run.lua_processes(mock, redis_port, processes, calls, concurrency
   local start = socket.gettime() + 0.5
   local commands = {}
   for i = 1, processes do
-    commands[i] = string.format("LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='build/%s/?.so;;' "
-      .. "%s %s %s %s %d %d %.6f %d %.6f &", hosts.LUA, hosts.LUA, file, mock.url,
+    commands[i] = string.format("%s %s %s %s %d %d %.6f %d %.6f &", hosts.LUA_RUN, file, mock.url,
       redis_port and tostring(redis_port) or "none", calls, concurrency, limits.writes_per_minute,
       limits.write_burst, start)
   end
