@@ -71,19 +71,16 @@ local function signals_started(args, opts)
   os.remove(rc)
   assert(os.execute("(" .. command_line(args, opts) .. " <" .. input .. " >" .. out .. " 2>" .. errors
     .. " & echo $! >" .. pid .. "; wait $!; echo $? >" .. rc .. ".part; mv " .. rc .. ".part " .. rc .. ") &"))
-  local id
-  for _ = 1, 100 do
-    id = tonumber(helper.read_file(pid) or "")
-    if id then break end
-    require("socket").sleep(0.05)
-  end
-  return assert(id, "no process id"), function()
-    local code
-    for _ = 1, 600 do
-      code = tonumber(helper.read_file(rc) or "")
-      if code then break end
+  -- The number the file at `path` holds once written, within `seconds`.
+  local function number_in(path, seconds)
+    for _ = 1, seconds * 20 do
+      local n = tonumber(helper.read_file(path) or "")
+      if n then return n end
       require("socket").sleep(0.05)
     end
+  end
+  return assert(number_in(pid, 5), "no process id"), function()
+    local code = number_in(rc, 30)
     local result = { code = code, out = helper.read_file(out), err = helper.read_file(errors) }
     for _, file in ipairs { input, out, errors, pid, rc } do os.remove(file) end
     return result
